@@ -1,0 +1,45 @@
+# Every module of the repository: the core and the nested ones (benchmarks,
+# adapters) that keep heavy dependencies out of the core's go.mod.
+MODULES := $(patsubst ./%,%,$(patsubst %/go.mod,%,$(shell find . -name go.mod -not -path './.git/*' | sort)))
+GO ?= go
+FUZZTIME ?= 10s
+BENCHCOUNT ?= 6
+BENCHTIME ?= 1s
+
+.PHONY: test cover bench demo lint fuzz soak
+
+## test: vet and race-test every module (what CI runs)
+test:
+	@set -e; for m in $(MODULES); do \
+		echo "== $$m: go vet"; (cd $$m && $(GO) vet ./...); \
+		echo "== $$m: go test -race"; (cd $$m && $(GO) test -race -count=1 -timeout 240s ./...); \
+	done
+
+## cover: per-package statement coverage of the core module
+cover:
+	$(GO) test -count=1 -cover ./...
+
+## bench: peers side by side, medians of BENCHCOUNT runs (see docs/benchmarks.md)
+bench:
+	cd benchmarks && $(GO) run ./cmd/benchtable -count $(BENCHCOUNT) -benchtime $(BENCHTIME)
+
+## demo: the flaky-upstream demo (ends by itself in under a minute)
+demo:
+	$(GO) run ./cmd/demo
+
+## lint: gofmt, go vet and staticcheck-free checks every module passes
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+
+## fuzz: every fuzz target for FUZZTIME each
+fuzz:
+	@set -e; for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./benchmarks' | xargs -n1 dirname | sort -u); do \
+		for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME); \
+		done; \
+	done
+
+## soak: the long parallel soak tests (build tag soak)
+soak:
+	$(GO) test -race -count=1 -tags soak -run Soak -timeout 20m ./...

@@ -1,0 +1,33 @@
+// Package resilience composes resilience policies — retry, timeout, circuit
+// breaker, fallback, bulkhead, rate limit, hedging, retry budget — around
+// any func(ctx) (R, error).
+//
+// Each policy lives in its own package (retry, timeout, circuitbreaker,
+// fallback, bulkhead, ratelimit, hedge, budget) and implements [Policy].
+// [Compose] stacks policies into an [Executor], outermost first:
+//
+//	exec := resilience.Compose(fallbackPolicy, retryPolicy, breaker, timeoutPolicy)
+//	user, err := exec.Execute(ctx, func(ctx context.Context) (User, error) {
+//		return db.LoadUser(ctx, id)
+//	})
+//
+// runs fallback(retry(breaker(timeout(fn)))): the timeout bounds each
+// attempt, the breaker sees every attempt, the retry repeats failed
+// attempts and the fallback answers when all of that failed. docs/composition.md
+// explains what each order does.
+//
+// Executors are immutable, safe for concurrent use, and allocate nothing
+// per call on the success path. Package httpx applies the same policies to
+// any net/http client.
+//
+// Cross-cutting rules every policy follows:
+//   - Every wait ends as soon as ctx is done. No policy stores a ctx.
+//   - A call its caller cancelled ([CallerEnded]) is neither a success nor a
+//     failure; a deadline, a timeout policy's included, is a failure.
+//   - [Permanent] marks an error no policy retries or hedges.
+//   - A panic in fn propagates unchanged; every policy it crosses releases
+//     what it held and counts the call as a failure.
+//   - Events of every policy reach one [Observer] (see [SetObserver]).
+//   - Results that policies drop reach [Discard]; results that outlive
+//     Execute keep their resources through [Hold].
+package resilience

@@ -1,0 +1,94 @@
+package resilience
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrInvalidConfig is wrapped by every configuration error of every
+	// policy: errors.Is(err, ErrInvalidConfig) tells bad config from a failed
+	// call.
+	ErrInvalidConfig = errors.New("resilience: invalid config")
+
+	// ErrInvalidArgument is wrapped by the errors returned for a nil fn, a
+	// nil ctx or a nil policy.
+	ErrInvalidArgument = errors.New("resilience: invalid argument")
+)
+
+var (
+	errNilContext = fmt.Errorf("%w: nil context", ErrInvalidArgument)
+	errNilFunc    = fmt.Errorf("%w: nil func", ErrInvalidArgument)
+)
+
+// ConfigError is the error Validate methods return. It names the policy,
+// the field, the value and the rule the value breaks, and wraps
+// ErrInvalidConfig.
+type ConfigError struct {
+	Policy string // package that owns the config, e.g. "retry"
+	Field  string // e.g. "MaxAttempts"
+	Value  any    // the offending value
+	Rule   string // e.g. "must be -1 (unlimited) or >= 0"
+}
+
+// Error reads like "retry: MaxAttempts = -2: must be -1 (unlimited) or >= 0".
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%s: %s = %v: %s", e.Policy, e.Field, e.Value, e.Rule)
+}
+
+// Unwrap returns ErrInvalidConfig.
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+// CheckArgs returns an error wrapping ErrInvalidArgument when ctx or fn is
+// nil, and nil otherwise. Policies call it first in Execute so that bad
+// arguments give an error rather than a nil dereference; custom policies
+// may do the same.
+func CheckArgs[R any](ctx context.Context, fn Func[R]) error {
+	if ctx == nil {
+		return errNilContext
+	}
+	if fn == nil {
+		return errNilFunc
+	}
+	return nil
+}
+
+// permanentError marks an error that no policy may retry or hedge.
+type permanentError struct{ err error }
+
+func (p *permanentError) Error() string { return p.err.Error() }
+func (p *permanentError) Unwrap() error { return p.err }
+
+// Permanent marks err so that no policy retries or hedges it; errors.Is/As
+// still reach err through the mark. Permanent(nil) is nil. A permanent error
+// is still a failure to breakers and fallbacks.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	var p *permanentError
+	if errors.As(err, &p) && p == err {
+		return err
+	}
+	return &permanentError{err: err}
+}
+
+// IsPermanent reports whether err, or any error it wraps, was marked by
+// Permanent.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
+
+// CallerEnded reports whether ctx was cancelled by its caller rather than
+// by a deadline: ctx.Err() is context.Canceled and its cause is not a
+// deadline (a timeout policy's deadline included). Policies use it to tell
+// an outcome nobody wants any more (not a failure, not a success) from a
+// slow or broken call.
+func CallerEnded(ctx context.Context) bool {
+	if ctx.Err() != context.Canceled {
+		return false
+	}
+	return !errors.Is(context.Cause(ctx), context.DeadlineExceeded)
+}

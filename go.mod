@@ -1,0 +1,3 @@
+module github.com/go-resilience/resilience
+
+go 1.25
