@@ -1,3 +1,10 @@
 module github.com/go-resilience/resilience
 
-go 1.25
+go 1.25.0
+
+require (
+	github.com/benbjohnson/clock v1.3.5 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	go.uber.org/goleak v1.3.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+)
