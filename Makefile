@@ -13,6 +13,8 @@ test:
 	@set -e; for m in $(MODULES); do \
 		echo "== $$m: go vet"; (cd $$m && $(GO) vet ./...); \
 		echo "== $$m: go test -race"; (cd $$m && $(GO) test -race -count=1 -timeout 240s ./...); \
+		echo "== $$m: allocation guards (no -race: it makes sync.Pool drop items)"; \
+		(cd $$m && $(GO) test -count=1 -run 'Alloc' ./...); \
 	done
 
 ## cover: per-package statement coverage of the core module

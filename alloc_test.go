@@ -1,0 +1,30 @@
+//go:build !race
+
+// Allocation guards. The race detector makes sync.Pool drop items on
+// purpose, so these run in the non-race pass of make test.
+
+package resilience_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/go-resilience/resilience"
+)
+
+func TestExecuteAllocatesNothing(t *testing.T) {
+	pass := resilience.PolicyFunc[int](func(ctx context.Context, next resilience.Func[int]) (int, error) { return next(ctx) })
+	fn := func(context.Context) (int, error) { return 1, nil }
+	run := func(context.Context) error { return nil }
+	ctx := context.Background()
+	for n := 0; n <= 4; n++ {
+		exec := resilience.Compose(repeat(pass, n)...)
+		_, _ = exec.Execute(ctx, fn) // warm the pool
+		allocs := testing.AllocsPerRun(1000, func() { _, _ = exec.Execute(ctx, fn) })
+		assert.Zero(t, allocs, "Execute through %d policies: %v allocs, want 0", n, allocs)
+		allocs = testing.AllocsPerRun(1000, func() { _ = exec.Run(ctx, run) })
+		assert.Zero(t, allocs, "Run through %d policies: %v allocs, want 0", n, allocs)
+	}
+}

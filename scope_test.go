@@ -1,0 +1,103 @@
+package resilience_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptrace"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-resilience/resilience"
+)
+
+func TestDiscard(t *testing.T) {
+	ctx := context.Background()
+	resilience.Discard(ctx, 1) // nothing carried: a no-op
+
+	var ints []int
+	var strs []string
+	ctx = resilience.WithDiscard(ctx, func(v int) { ints = append(ints, v) })
+	ctx = resilience.WithDiscard(ctx, func(v string) { strs = append(strs, v) })
+	resilience.Discard(ctx, 7)
+	resilience.Discard(ctx, "x")
+	resilience.Discard(ctx, 2.5) // no discard func for float64
+	assert.Equal(t, []int{7}, ints)
+	assert.Equal(t, []string{"x"}, strs)
+
+	var nilFn func(int)
+	resilience.Discard(resilience.WithDiscard(context.Background(), nilFn), 1) // a nil func is ignored
+}
+
+func TestHoldFollowsCtxUntilKept(t *testing.T) {
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	policyCtx, cancelPolicy := context.WithCancelCause(base)
+	held, _, release := resilience.Hold(policyCtx, base)
+	defer release()
+
+	cause := errors.New("attempt timed out")
+	cancelPolicy(cause)
+	<-held.Done()
+	assert.ErrorIs(t, context.Cause(held), cause, "before keep, the policy's cancellation ends the attempt")
+}
+
+func TestHoldOutlivesPoliciesAfterKeep(t *testing.T) {
+	type key struct{}
+	trace := &httptrace.ClientTrace{}
+	base, cancelBase := context.WithCancel(httptrace.WithClientTrace(context.WithValue(context.Background(), key{}, "v"), trace))
+	defer cancelBase()
+	policyCtx, cancelPolicy := context.WithCancel(base)
+	held, keep, release := resilience.Hold(policyCtx, base)
+	keep()
+	keep() // idempotent
+	cancelPolicy()
+	assert.NoError(t, held.Err(), "after keep, a policy's cancellation no longer reaches the attempt")
+	assert.Equal(t, "v", held.Value(key{}), "values stay visible")
+	assert.Same(t, trace, httptrace.ContextClientTrace(held))
+
+	release()
+	<-held.Done()
+	assert.ErrorIs(t, held.Err(), context.Canceled)
+	release() // idempotent
+	keep()    // after release: nothing
+}
+
+func TestHoldFollowsBaseAfterKeep(t *testing.T) {
+	base, cancelBase := context.WithCancelCause(context.Background())
+	held, keep, release := resilience.Hold(base, base)
+	defer release()
+	keep()
+	gone := errors.New("client went away")
+	cancelBase(gone)
+	<-held.Done()
+	assert.ErrorIs(t, context.Cause(held), gone, "the caller's cancellation still ends the body read")
+}
+
+func TestHoldKeepAfterPolicyEnded(t *testing.T) {
+	base := context.Background()
+	policyCtx, cancelPolicy := context.WithCancel(base)
+	held, keep, release := resilience.Hold(policyCtx, base)
+	defer release()
+	cancelPolicy()
+	keep() // too late: the attempt was already ended by its policy
+	<-held.Done()
+	require.Error(t, held.Err())
+}
+
+func TestHoldConcurrentKeepAndRelease(t *testing.T) {
+	for i := 0; i < 200; i++ {
+		base := context.Background()
+		policyCtx, cancelPolicy := context.WithCancel(base)
+		held, keep, release := resilience.Hold(policyCtx, base)
+		var wg sync.WaitGroup
+		wg.Add(3)
+		go func() { defer wg.Done(); keep() }()
+		go func() { defer wg.Done(); release() }()
+		go func() { defer wg.Done(); cancelPolicy() }()
+		wg.Wait()
+		<-held.Done() // release always ends it
+	}
+}
