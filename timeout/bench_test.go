@@ -1,0 +1,44 @@
+package timeout_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/go-resilience/resilience/timeout"
+)
+
+func BenchmarkExecute(b *testing.B) {
+	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	fn := func(context.Context) (int, error) { return 1, nil }
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = p.Execute(ctx, fn)
+	}
+}
+
+// BenchmarkWithDeadlineCause is the floor Execute is built on.
+func BenchmarkWithDeadlineCause(b *testing.B) {
+	cause := &timeout.ExceededError{Timeout: time.Hour}
+	fn := func(context.Context) (int, error) { return 1, nil }
+	parent := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx, cancel := context.WithDeadlineCause(parent, time.Now().Add(time.Hour), cause)
+		_, _ = fn(ctx)
+		cancel()
+	}
+}
+
+func BenchmarkExecuteParallel(b *testing.B) {
+	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	fn := func(context.Context) (int, error) { return 1, nil }
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_, _ = p.Execute(ctx, fn)
+		}
+	})
+}

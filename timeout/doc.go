@@ -1,0 +1,38 @@
+// Package timeout bounds how long a call may take.
+//
+// A [Policy] calls next synchronously, on the caller's goroutine, with a
+// ctx that ends Config.Timeout after Execute starts. If that deadline
+// passes before next returns, Execute returns an error that is both
+// [ErrExceeded] and context.DeadlineExceeded (an *[ExceededError] naming the
+// timeout), whatever next returned. A result that arrives first is returned
+// as is, and the timer is released at once.
+//
+// The timeout is cooperative: it ends next's ctx but cannot stop a
+// goroutine, so next must honour ctx (pass it to every call that blocks).
+// A next that ignores ctx makes Execute return only when next returns; the
+// outcome is then still ErrExceeded, and the late value is dropped through
+// resilience.Discard. Unlike hystrix-go, Execute starts no goroutine of its
+// own, so none is left running behind the caller's back.
+//
+// The deadline never extends the caller's: when ctx already ends no later
+// than the timeout would, next gets ctx itself, and a parent's cancellation
+// or deadline passes through unchanged (it is the parent's outcome, not
+// ours).
+//
+// Composed inside a retry, a timeout bounds each attempt; outside it, the
+// whole retry, delays included:
+//
+//	resilience.Compose(timeout.New(timeout.Config[T]{Timeout: 10 * time.Second}), // the whole
+//		retryPolicy,
+//		timeout.New(timeout.Config[T]{Timeout: 2 * time.Second})) // each attempt
+//
+// With the real clock (Config.Clock nil) next's ctx is made by
+// context.WithDeadlineCause, so context.Cause(ctx) tells next why it ended.
+// A fake clock (clock.NewMock()) drives the deadline through its own
+// WithDeadline, without sleeping in tests.
+//
+// Execute allocates nothing of its own: the cost of a call is that of
+// context.WithDeadline (a context and a timer). A Policy is immutable and
+// safe for concurrent use by any number of goroutines, and its state does
+// not depend on R.
+package timeout

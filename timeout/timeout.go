@@ -1,0 +1,172 @@
+package timeout
+
+import (
+	"context"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/go-resilience/resilience"
+)
+
+// Config configures a Policy. Timeout is required; every other field's
+// zero value means a documented default.
+type Config[R any] struct {
+	// Name names the policy in events; "" leaves it unnamed.
+	Name string
+
+	// Timeout is how long next may run before its ctx ends and Execute
+	// returns ErrExceeded. Required: it must be > 0.
+	Timeout time.Duration
+
+	// OnTimeout, if set, is called each time the timeout passes first,
+	// after next has returned and before Execute does. nil means no hook.
+	OnTimeout func(Event)
+
+	// Observer receives a resilience.EventTimeout each time the timeout
+	// passes first. nil means the process-wide observer set by
+	// resilience.SetObserver.
+	Observer resilience.Observer
+
+	// Clock times the deadline. nil means the real clock, with
+	// context.WithDeadlineCause so that context.Cause(ctx) is an
+	// *ExceededError once the timeout fired. Any other clock makes next's
+	// ctx with Clock.WithDeadline (a clock.Mock fires it on mock time);
+	// that ctx carries no cause, so its deadline is taken for ours whenever
+	// the ctx ended by a deadline.
+	Clock clock.Clock
+}
+
+// An Event describes a timeout that passed first, as Config.OnTimeout sees
+// it.
+type Event struct {
+	Timeout time.Duration // the Config.Timeout that passed
+	Elapsed time.Duration // from the start of Execute until next returned
+	Err     error         // the error Execute returns, an *ExceededError
+}
+
+// Validate returns nil if c is valid, and otherwise a
+// *resilience.ConfigError (wrapping resilience.ErrInvalidConfig) that
+// names the invalid field, its value and the rule it breaks.
+func (c Config[R]) Validate() error {
+	if c.Timeout <= 0 {
+		return &resilience.ConfigError{Policy: "timeout", Field: "Timeout", Value: c.Timeout, Rule: "must be > 0"}
+	}
+	return nil
+}
+
+// A Policy bounds each execution of next by a timeout; see the package
+// documentation for the model. Build one with New; it is immutable and
+// safe for concurrent use.
+type Policy[R any] struct {
+	name      string
+	timeout   time.Duration
+	onTimeout func(Event)
+	observer  resilience.Observer
+	clock     clock.Clock // nil: the real clock, with causes
+
+	// cause ends next's ctx when the timeout fires (real clock) and is
+	// returned when next's error adds nothing to it. It is shared by every
+	// call, which is why ExceededError must never be mutated.
+	cause *ExceededError
+}
+
+// New returns a Policy for cfg. It panics with the error of cfg.Validate
+// if cfg is invalid.
+func New[R any](cfg Config[R]) *Policy[R] {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	return &Policy[R]{
+		name:      cfg.Name,
+		timeout:   cfg.Timeout,
+		onTimeout: cfg.OnTimeout,
+		observer:  cfg.Observer,
+		clock:     cfg.Clock,
+		cause:     &ExceededError{Timeout: cfg.Timeout},
+	}
+}
+
+// Timeout returns the policy's Config.Timeout.
+func (p *Policy[R]) Timeout() time.Duration { return p.timeout }
+
+// Execute calls next with a ctx that ends after the policy's timeout and
+// returns next's outcome, or ErrExceeded if the timeout passed before next
+// returned. When ctx ends first (cancelled, or a deadline no later than
+// ours) the outcome of next passes through unchanged. Execute returns only
+// once next has returned: next must honour its ctx.
+func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, next); err != nil {
+		var zero R
+		return zero, err
+	}
+	deadline := p.now().Add(p.timeout)
+	if d, ok := ctx.Deadline(); ok && !d.After(deadline) {
+		// ctx ends first: our deadline could never be the one that fires,
+		// so spare the timer and let ctx's outcome pass through.
+		return next(ctx)
+	}
+	var tctx context.Context
+	var cancel context.CancelFunc
+	if p.clock == nil {
+		tctx, cancel = context.WithDeadlineCause(ctx, deadline, p.cause)
+	} else {
+		tctx, cancel = p.clock.WithDeadline(ctx, deadline)
+	}
+	// Released on every way out, a panic in next included.
+	defer cancel()
+	r, err := next(tctx)
+	if !p.fired(tctx) {
+		return r, err
+	}
+	return p.exceeded(ctx, deadline, r, err)
+}
+
+func (p *Policy[R]) now() time.Time {
+	if p.clock == nil {
+		return time.Now()
+	}
+	return p.clock.Now()
+}
+
+// fired reports whether tctx ended because our own deadline passed, rather
+// than because its parent ended first.
+func (p *Policy[R]) fired(tctx context.Context) bool {
+	err := tctx.Err()
+	if err == nil {
+		return false
+	}
+	if p.clock == nil {
+		return context.Cause(tctx) == error(p.cause)
+	}
+	// An injected clock's context carries no cause. Execute made it only
+	// because the parent's deadline, if any, is later than ours, so a
+	// deadline that ended it was ours, reached first on that clock. A
+	// cancelled parent ends it with context.Canceled instead.
+	return err == context.DeadlineExceeded
+}
+
+// exceeded builds the outcome of a call whose timeout passed first: the
+// result next returned is dropped (and discarded), the error is ours.
+func (p *Policy[R]) exceeded(ctx context.Context, deadline time.Time, r R, err error) (R, error) {
+	resilience.Discard(ctx, r)
+	out := p.cause
+	if err != nil && err != context.DeadlineExceeded && err != error(p.cause) {
+		// next said more than "my ctx ended": keep it reachable.
+		out = &ExceededError{Timeout: p.timeout, Err: err}
+	}
+	if p.onTimeout != nil {
+		start := deadline.Add(-p.timeout)
+		p.onTimeout(Event{Timeout: p.timeout, Elapsed: p.now().Sub(start), Err: out})
+	}
+	if resilience.Observing(p.observer) {
+		resilience.Emit(ctx, p.observer, resilience.Event{
+			Policy:   "timeout",
+			Name:     p.name,
+			Kind:     resilience.EventTimeout,
+			Err:      out,
+			Duration: p.timeout,
+		})
+	}
+	var zero R
+	return zero, out
+}
