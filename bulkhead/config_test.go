@@ -1,0 +1,58 @@
+package bulkhead_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/bulkhead"
+)
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   bulkhead.Config[int]
+		field string
+		value any
+		msg   string
+	}{
+		{name: "minimal", cfg: bulkhead.Config[int]{MaxConcurrent: 1}},
+		{name: "with wait", cfg: bulkhead.Config[int]{MaxConcurrent: 3, MaxWait: time.Second}},
+		{
+			name: "zero MaxConcurrent", cfg: bulkhead.Config[int]{},
+			field: "MaxConcurrent", value: 0, msg: "bulkhead: MaxConcurrent = 0: must be > 0",
+		},
+		{
+			name: "negative MaxConcurrent", cfg: bulkhead.Config[int]{MaxConcurrent: -4},
+			field: "MaxConcurrent", value: -4, msg: "bulkhead: MaxConcurrent = -4: must be > 0",
+		},
+		{
+			name: "negative MaxWait", cfg: bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: -time.Millisecond},
+			field: "MaxWait", value: -time.Millisecond,
+			msg: "bulkhead: MaxWait = -1ms: must be >= 0 (0 = reject at once when full)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if tt.field == "" {
+				require.NoError(t, err, "Validate() of a valid config")
+				assert.NotPanics(t, func() { bulkhead.New(tt.cfg) }, "New of a valid config")
+				return
+			}
+			require.Error(t, err, "Validate() = nil, want an error naming %s", tt.field)
+			assert.ErrorIs(t, err, resilience.ErrInvalidConfig)
+			var ce *resilience.ConfigError
+			require.True(t, errors.As(err, &ce), "Validate() = %T, want *resilience.ConfigError", err)
+			assert.Equal(t, "bulkhead", ce.Policy)
+			assert.Equal(t, tt.field, ce.Field)
+			assert.Equal(t, tt.value, ce.Value)
+			assert.EqualError(t, err, tt.msg)
+			assert.PanicsWithError(t, tt.msg, func() { bulkhead.New(tt.cfg) }, "New must panic with Validate's error")
+		})
+	}
+}

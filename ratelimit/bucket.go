@@ -1,0 +1,152 @@
+package ratelimit
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/go-resilience/resilience"
+)
+
+// bucket is the token bucket a limiter shares between all its typed views.
+//
+// It keeps a single number, full: the time at which the bucket will be
+// full again (the "theoretical arrival time" of the generic cell rate
+// algorithm). At time t the bucket holds Burst - (full-t)/interval tokens
+// if full > t, and Burst tokens otherwise. A permit at t needs one token,
+// that is full-t <= (Burst-1)*interval; spending it moves full to
+// max(full, t) + interval. Nothing refills in the background, and integer
+// nanoseconds keep the arithmetic exact.
+//
+// reserve, the arithmetic, takes the time as a parameter; its callers read
+// the clock.
+type bucket struct {
+	interval  time.Duration // the time one token takes to come back
+	tolerance time.Duration // (Burst-1)*interval: how far full may run ahead of now with a token left
+	maxWait   time.Duration
+	clock     clock.Clock
+	epoch     time.Time // the clock at New; the times below are offsets from it
+
+	name       string
+	observer   resilience.Observer
+	onRejected func(context.Context, error)
+
+	mu   sync.Mutex    // guards full
+	full time.Duration // when the bucket will be full again, as an offset from epoch
+}
+
+func newBucket[R any](cfg Config[R]) *bucket {
+	b := &bucket{
+		interval:   cfg.interval(),
+		maxWait:    cfg.MaxWait,
+		clock:      cfg.Clock,
+		name:       cfg.Name,
+		observer:   cfg.Observer,
+		onRejected: cfg.OnRejected,
+	}
+	b.tolerance = time.Duration(cfg.burst()-1) * b.interval
+	if b.clock == nil {
+		b.clock = clock.New()
+	}
+	b.epoch = b.clock.Now() // full = 0: the bucket starts full
+	return b
+}
+
+// now returns the clock's reading as an offset from epoch.
+func (b *bucket) now() time.Duration { return b.clock.Now().Sub(b.epoch) }
+
+// reserve spends a token at now if one will be there within limit. It
+// returns how long the caller must wait for the token and the value full
+// took when the token was spent, the key a refund needs. If the wait would
+// be longer than limit it spends nothing and returns ok false with the
+// wait.
+func (b *bucket) reserve(now, limit time.Duration) (wait, after time.Duration, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	full := max(b.full, now)
+	wait = max(full-now-b.tolerance, 0) // full-now first: it cannot overflow
+	if wait > limit {
+		return wait, 0, false
+	}
+	b.full = full + b.interval
+	return wait, b.full, true
+}
+
+// refund gives back the token whose spending set full to after, and
+// reports whether it did. It does so only if no token was spent since:
+// later reservations were promised times computed from that token, and
+// giving it to someone else would let both act at once.
+func (b *bucket) refund(after time.Duration) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.full != after {
+		return false
+	}
+	b.full -= b.interval
+	return true
+}
+
+// take spends a token for a call under ctx, waiting for it up to maxWait,
+// and returns nil, ctx's error, or an *ExceededError.
+func (b *bucket) take(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err // a call nobody waits for spends no token
+	}
+	now := b.clock.Now()
+	limit := b.maxWait
+	if deadline, ok := ctx.Deadline(); ok && limit > 0 {
+		// A wait that ends at the deadline leaves the call no time: it
+		// must end strictly before.
+		limit = max(min(limit, deadline.Sub(now)), 1) - 1
+	}
+	wait, after, ok := b.reserve(now.Sub(b.epoch), limit)
+	switch {
+	case !ok:
+		return b.reject(ctx, wait)
+	case wait == 0:
+		return nil
+	}
+	return b.sleep(ctx, wait, after)
+}
+
+// sleep waits for a reserved token, or gives it back if ctx ends first.
+func (b *bucket) sleep(ctx context.Context, wait, after time.Duration) error {
+	t := b.clock.Timer(wait)
+	select {
+	case <-t.C:
+		if err := ctx.Err(); err != nil {
+			// ctx ended as the token came: nobody will use it.
+			b.refund(after)
+			return err
+		}
+		b.acquired(ctx, wait)
+		return nil
+	case <-ctx.Done():
+		t.Stop()
+		b.refund(after)
+		return ctx.Err()
+	}
+}
+
+func (b *bucket) reject(ctx context.Context, wait time.Duration) error {
+	err := &ExceededError{Name: b.name, Delay: wait}
+	if b.onRejected != nil {
+		b.onRejected(ctx, err)
+	}
+	if resilience.Observing(b.observer) {
+		resilience.Emit(ctx, b.observer, resilience.Event{
+			Policy: "ratelimit", Name: b.name, Kind: resilience.EventRejected, Err: err,
+		})
+	}
+	return err
+}
+
+func (b *bucket) acquired(ctx context.Context, waited time.Duration) {
+	if resilience.Observing(b.observer) {
+		resilience.Emit(ctx, b.observer, resilience.Event{
+			Policy: "ratelimit", Name: b.name, Kind: resilience.EventAcquired, Duration: waited,
+		})
+	}
+}
