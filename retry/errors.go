@@ -1,0 +1,66 @@
+package retry
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// ErrExhausted is wrapped by the error a Policy returns when it gives up
+// on a failing call: attempts used up, no time left for the next delay
+// (MaxDuration or the ctx deadline), or the Budget refused a retry. The
+// last attempt's error stays reachable: errors.Is(err, ErrExhausted) and
+// errors.Is(err, lastErr) both hold. The error is an *ExhaustedError.
+var ErrExhausted = errors.New("retry: exhausted")
+
+// ExhaustedError is the error a Policy returns when it gives up. It wraps
+// ErrExhausted, Reason (if any) and Last (if any).
+type ExhaustedError struct {
+	// Attempts is the number of attempts made.
+	Attempts int
+	// Last is the last attempt's error; nil when the last attempt failed
+	// with a result (FailureIf true with a nil error), which the Policy then
+	// returns beside this error.
+	Last error
+	// Reason says why the retries ended before MaxAttempts: the next delay
+	// would pass MaxDuration or the ctx deadline, or the Budget's refusal
+	// (so errors.Is reaches the budget's error). It is nil when every
+	// allowed attempt was made.
+	Reason error
+}
+
+// Error reads like "retry: exhausted after 3 attempts: connection refused".
+func (e *ExhaustedError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrExhausted.Error())
+	b.WriteString(" after ")
+	b.WriteString(strconv.Itoa(e.Attempts))
+	if e.Attempts == 1 {
+		b.WriteString(" attempt")
+	} else {
+		b.WriteString(" attempts")
+	}
+	if e.Reason != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Reason.Error())
+	}
+	b.WriteString(": ")
+	if e.Last != nil {
+		b.WriteString(e.Last.Error())
+	} else {
+		b.WriteString("the last result was a failure")
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrExhausted, then Reason and Last when they are set.
+func (e *ExhaustedError) Unwrap() []error {
+	errs := []error{ErrExhausted}
+	if e.Reason != nil {
+		errs = append(errs, e.Reason)
+	}
+	if e.Last != nil {
+		errs = append(errs, e.Last)
+	}
+	return errs
+}
