@@ -7,6 +7,8 @@ package resilience_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,4 +29,15 @@ func TestExecuteAllocatesNothing(t *testing.T) {
 		allocs = testing.AllocsPerRun(1000, func() { _ = exec.Run(ctx, run) })
 		assert.Zero(t, allocs, "Run through %d policies: %v allocs, want 0", n, allocs)
 	}
+}
+
+func TestIsPermanentAllocatesNothing(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", errors.Join(errors.New("a"), resilience.Permanent(errors.New("b"))))
+	plain := fmt.Errorf("wrapped: %w", errors.New("c"))
+	allocs := testing.AllocsPerRun(1000, func() {
+		if !resilience.IsPermanent(err) || resilience.IsPermanent(plain) {
+			t.Fatal("IsPermanent answered wrong")
+		}
+	})
+	assert.Zero(t, allocs, "IsPermanent: %v allocs, want 0", allocs)
 }

@@ -20,6 +20,8 @@ var (
 var (
 	errNilContext = fmt.Errorf("%w: nil context", ErrInvalidArgument)
 	errNilFunc    = fmt.Errorf("%w: nil func", ErrInvalidArgument)
+
+	errNilPolicyFunc = fmt.Errorf("%w: nil PolicyFunc", ErrInvalidArgument)
 )
 
 // ConfigError is the error Validate methods return. It names the policy,
@@ -67,9 +69,8 @@ func Permanent(err error) error {
 	if err == nil {
 		return nil
 	}
-	var p *permanentError
-	if errors.As(err, &p) && p == err {
-		return err
+	if p, ok := err.(*permanentError); ok {
+		return p
 	}
 	return &permanentError{err: err}
 }
@@ -77,8 +78,26 @@ func Permanent(err error) error {
 // IsPermanent reports whether err, or any error it wraps, was marked by
 // Permanent.
 func IsPermanent(err error) bool {
-	var p *permanentError
-	return errors.As(err, &p)
+	// Walks the tree itself rather than with errors.As, whose target
+	// pointer escapes: retries ask this of every failure.
+	for err != nil {
+		switch e := err.(type) {
+		case *permanentError:
+			return true
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				if IsPermanent(inner) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // CallerEnded reports whether ctx was cancelled by its caller rather than

@@ -3,6 +3,7 @@ package resilience
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 )
 
@@ -26,17 +27,31 @@ type Executor[R any] struct {
 
 // Compose returns an executor applying the policies outermost first:
 // Compose(a, b, c).Execute(ctx, fn) runs a(b(c(fn))).
-// Compose() with no policies just calls fn. A nil policy is reported by
-// every Execute as an error wrapping ErrInvalidArgument.
+// Compose() with no policies just calls fn. A nil policy, or one holding a
+// nil pointer or func (a typed nil such as (*retry.Policy[R])(nil)), is
+// reported by every Execute as an error wrapping ErrInvalidArgument.
 func Compose[R any](policies ...Policy[R]) *Executor[R] {
 	e := &Executor[R]{policies: append([]Policy[R](nil), policies...)}
 	for i, p := range e.policies {
-		if p == nil {
-			e.err = fmt.Errorf("%w: Compose: policy %d of %d is nil", ErrInvalidArgument, i, len(policies))
+		if isNil(p) {
+			e.err = fmt.Errorf("%w: Compose: policy %d of %d is nil (%T)", ErrInvalidArgument, i, len(policies), p)
 			break
 		}
 	}
 	return e
+}
+
+// isNil reports whether p is nil or a typed nil whose Execute would
+// dereference it. It runs once per policy in Compose, never per call.
+func isNil(p any) bool {
+	if p == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(p); v.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.Map, reflect.Slice, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }
 
 // Policies returns a copy of the executor's policies, outermost first.

@@ -20,7 +20,16 @@ type Policy[R any] interface {
 // PolicyFunc adapts a function to a Policy (custom middleware in one line).
 type PolicyFunc[R any] func(ctx context.Context, next Func[R]) (R, error)
 
-// Execute calls f(ctx, next).
+// Execute calls f(ctx, next). A nil ctx, next or f gives an error wrapping
+// ErrInvalidArgument instead, as every policy's Execute does.
 func (f PolicyFunc[R]) Execute(ctx context.Context, next Func[R]) (R, error) {
+	if err := CheckArgs(ctx, next); err != nil {
+		var zero R
+		return zero, err
+	}
+	if f == nil {
+		var zero R
+		return zero, errNilPolicyFunc
+	}
 	return f(ctx, next)
 }
