@@ -238,3 +238,36 @@ func TestCheckArgs(t *testing.T) {
 	assert.ErrorIs(t, resilience.CheckArgs[int](context.Background(), nil), resilience.ErrInvalidArgument)
 	assert.True(t, strings.HasPrefix(resilience.ErrInvalidArgument.Error(), "resilience: "))
 }
+
+type ptrPolicy struct{}
+
+func (*ptrPolicy) Execute(ctx context.Context, next resilience.Func[int]) (int, error) { return next(ctx) }
+
+type valuePolicy struct{}
+
+func (valuePolicy) Execute(ctx context.Context, next resilience.Func[int]) (int, error) { return next(ctx) }
+
+func TestComposeTypedNilPolicy(t *testing.T) {
+	var nilPtr *ptrPolicy
+	var nilFunc resilience.PolicyFunc[int]
+	fn := func(context.Context) (int, error) { return 1, nil }
+	for name, p := range map[string]resilience.Policy[int]{"nil pointer": nilPtr, "nil PolicyFunc": nilFunc} {
+		_, err := resilience.Compose[int](valuePolicy{}, p).Execute(context.Background(), fn)
+		assert.ErrorIs(t, err, resilience.ErrInvalidArgument, name)
+		assert.Contains(t, err.Error(), "policy 1 of 2 is nil", name)
+	}
+	r, err := resilience.Compose[int](valuePolicy{}, &ptrPolicy{}).Execute(context.Background(), fn)
+	assert.NoError(t, err, "value and non-nil pointer policies are fine")
+	assert.Equal(t, 1, r)
+}
+
+func TestPolicyFuncChecksArguments(t *testing.T) {
+	var nilFunc resilience.PolicyFunc[int]
+	fn := func(context.Context) (int, error) { return 1, nil }
+	_, err := nilFunc.Execute(context.Background(), fn)
+	assert.ErrorIs(t, err, resilience.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "nil PolicyFunc")
+	pass := resilience.PolicyFunc[int](func(ctx context.Context, next resilience.Func[int]) (int, error) { return next(ctx) })
+	_, err = pass.Execute(context.Background(), nil)
+	assert.ErrorIs(t, err, resilience.ErrInvalidArgument)
+}
