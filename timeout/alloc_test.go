@@ -23,7 +23,7 @@ import (
 func TestSuccessPathAllocations(t *testing.T) {
 	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
 	exec := resilience.Compose[int](p)
-	cause := &timeout.ExceededError{Timeout: time.Hour}
+	cause := &timeout.ExceededError{Limit: time.Hour}
 	quick := func(context.Context) (int, error) { return 1, nil }
 	watching := func(ctx context.Context) (int, error) { // honours ctx: makes Done's channel
 		select {

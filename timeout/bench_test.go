@@ -20,7 +20,7 @@ func BenchmarkExecute(b *testing.B) {
 
 // BenchmarkWithDeadlineCause is the floor Execute is built on.
 func BenchmarkWithDeadlineCause(b *testing.B) {
-	cause := &timeout.ExceededError{Timeout: time.Hour}
+	cause := &timeout.ExceededError{Limit: time.Hour}
 	fn := func(context.Context) (int, error) { return 1, nil }
 	parent := context.Background()
 	b.ReportAllocs()

@@ -78,8 +78,8 @@ func TestErrors(t *testing.T) {
 		err  *timeout.ExceededError
 		want string
 	}{
-		{&timeout.ExceededError{Timeout: 2 * time.Second}, "timeout: exceeded after 2s"},
-		{&timeout.ExceededError{Timeout: 150 * time.Millisecond, Err: cause}, "timeout: exceeded after 150ms: disk on fire"},
+		{&timeout.ExceededError{Limit: 2 * time.Second}, "timeout: exceeded after 2s"},
+		{&timeout.ExceededError{Limit: 150 * time.Millisecond, Err: cause}, "timeout: exceeded after 150ms: disk on fire"},
 	}
 	for _, tt := range tests {
 		assert.EqualError(t, tt.err, tt.want)

@@ -27,8 +27,8 @@ func (exceeded) Is(target error) bool { return target == context.DeadlineExceede
 // It is also the cause of the ctx next runs under (with the real clock):
 // context.Cause(ctx) is an *ExceededError once the timeout fired.
 type ExceededError struct {
-	// Timeout is the Config.Timeout that passed.
-	Timeout time.Duration
+	// Limit is the Config.Timeout that passed.
+	Limit time.Duration
 	// Err is the error next returned after the timeout, when it adds
 	// something to ctx's own error; nil otherwise.
 	Err error
@@ -37,7 +37,7 @@ type ExceededError struct {
 // Error reads like "timeout: exceeded after 2s", followed by ": " and the
 // error next returned, if any.
 func (e *ExceededError) Error() string {
-	s := "timeout: exceeded after " + e.Timeout.String()
+	s := "timeout: exceeded after " + e.Limit.String()
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
@@ -51,3 +51,7 @@ func (e *ExceededError) Is(target error) bool {
 
 // Unwrap returns the error next returned, or nil.
 func (e *ExceededError) Unwrap() error { return e.Err }
+
+// Timeout reports true, so that net/http's *url.Error and callers checking
+// for interface{ Timeout() bool } (as net.Error does) see a timeout.
+func (e *ExceededError) Timeout() bool { return true }

@@ -96,7 +96,7 @@ func ExampleExceededError() {
 	})
 	var ee *timeout.ExceededError
 	if errors.As(err, &ee) {
-		fmt.Println("timeout:", ee.Timeout)
+		fmt.Println("timeout:", ee.Limit)
 		fmt.Println("next said:", ee.Err)
 	}
 	// Output:

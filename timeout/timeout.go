@@ -82,7 +82,7 @@ func New[R any](cfg Config[R]) *Policy[R] {
 		onTimeout: cfg.OnTimeout,
 		observer:  cfg.Observer,
 		clock:     cfg.Clock,
-		cause:     &ExceededError{Timeout: cfg.Timeout},
+		cause:     &ExceededError{Limit: cfg.Timeout},
 	}
 }
 
@@ -152,7 +152,7 @@ func (p *Policy[R]) exceeded(ctx context.Context, deadline time.Time, r R, err e
 	out := p.cause
 	if err != nil && err != context.DeadlineExceeded && err != error(p.cause) {
 		// next said more than "my ctx ended": keep it reachable.
-		out = &ExceededError{Timeout: p.timeout, Err: err}
+		out = &ExceededError{Limit: p.timeout, Err: err}
 	}
 	if p.onTimeout != nil {
 		start := deadline.Add(-p.timeout)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -57,7 +58,7 @@ func requireExceeded(t *testing.T, err error, d time.Duration) *timeout.Exceeded
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	var ee *timeout.ExceededError
 	require.ErrorAs(t, err, &ee)
-	require.Equal(t, d, ee.Timeout, "ExceededError.Timeout = %v, want %v", ee.Timeout, d)
+	require.Equal(t, d, ee.Limit, "ExceededError.Limit = %v, want %v", ee.Limit, d)
 	return ee
 }
 
@@ -277,4 +278,17 @@ func TestNestedTimeouts(t *testing.T) {
 		_, err = resilience.Compose[int](inner, outer).Execute(context.Background(), wait)
 		requireExceeded(t, err, time.Second)
 	})
+}
+
+func TestExceededErrorIsANetTimeout(t *testing.T) {
+	p := timeout.New(timeout.Config[int]{Timeout: time.Millisecond})
+	_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})
+	var te interface{ Timeout() bool }
+	require.ErrorAs(t, err, &te)
+	assert.True(t, te.Timeout(), "the error a timeout returns says Timeout() = true")
+	uerr := &url.Error{Op: "Get", URL: "http://x", Err: err}
+	assert.True(t, uerr.Timeout(), "*url.Error wrapping it is a timeout too")
 }
