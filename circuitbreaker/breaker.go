@@ -1,0 +1,171 @@
+package circuitbreaker
+
+import (
+	"context"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/go-resilience/resilience"
+)
+
+// Breaker is a circuit breaker: a [resilience.Policy] that stops calling a
+// dependency that keeps failing, and tries it again after a delay.
+//
+// Most callers want Execute, directly or through resilience.Compose;
+// integrations that cannot wrap a function use Allow and the [Permit] it
+// returns. One breaker's state can guard calls with other result types
+// through [Share].
+//
+// A Breaker is safe for concurrent use by multiple goroutines.
+type Breaker[R any] struct {
+	c             *core
+	failureIf     func(r R, err error) bool // nil = err != nil
+	openDelayFunc func(r R, err error) time.Duration
+}
+
+var _ resilience.Policy[int] = (*Breaker[int])(nil)
+
+// New returns a closed breaker configured by cfg. It panics with the error
+// of cfg.Validate if cfg is invalid.
+func New[R any](cfg Config[R]) *Breaker[R] {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.New()
+	}
+	failureRate, _ := newRatio(orFloat(cfg.FailureRate, DefaultFailureRate))
+	slowRate, _ := newRatio(orFloat(cfg.SlowCallRate, 1))
+	c := &core{
+		name:          cfg.Name,
+		observer:      cfg.Observer,
+		clock:         clk,
+		epoch:         clk.Now(),
+		windowSize:    cfg.windowSize(),
+		bucketWidth:   int64(cfg.WindowPeriod / timeBuckets),
+		minCalls:      int64(cfg.minCalls()),
+		failureRate:   failureRate,
+		slowRate:      slowRate,
+		slowCall:      int64(cfg.SlowCallDuration),
+		consecutive:   int64(cfg.ConsecutiveFailures),
+		openDelay:     cfg.OpenDelay,
+		openBackoff:   cfg.OpenBackoff,
+		halfOpenCalls: orInt(cfg.HalfOpenCalls, DefaultHalfOpenCalls),
+		onStateChange: cfg.OnStateChange,
+	}
+	if c.openDelay == 0 {
+		c.openDelay = DefaultOpenDelay
+	}
+	c.timed = c.bucketWidth > 0 || c.slowCall > 0
+	c.win.Store(c.newWindow(c.word.Load(), 0))
+	return &Breaker[R]{c: c, failureIf: cfg.FailureIf, openDelayFunc: cfg.OpenDelayFunc}
+}
+
+// Share returns a view of b for calls whose results have type R2: the same
+// breaker (one state, one window, one set of callbacks and events) with its
+// own failureIf (nil = err != nil). The view has no OpenDelayFunc: openings
+// its outcomes cause last OpenDelay, or what OpenBackoff says. A database
+// breaker, say, can guard queries returning different types:
+//
+//	users := circuitbreaker.New(circuitbreaker.Config[[]User]{Name: "db"})
+//	orders := circuitbreaker.Share[[]Order](users, nil)
+func Share[R2, R any](b *Breaker[R], failureIf func(r R2, err error) bool) *Breaker[R2] {
+	return &Breaker[R2]{c: b.c, failureIf: failureIf}
+}
+
+// Execute calls next unless the breaker rejects the call, and records the
+// outcome. A rejection returns an [*OpenError] (errors.Is(err, ErrOpen))
+// without calling next. The outcome is returned unchanged. A call that
+// ends with ctx cancelled by the caller counts neither way, and a panic in
+// next counts as a failure and propagates.
+func (b *Breaker[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
+	var zero R
+	if err := resilience.CheckArgs(ctx, next); err != nil {
+		return zero, err
+	}
+	word, start, err := b.c.admit(ctx)
+	if err != nil {
+		return zero, err
+	}
+	completed := false
+	defer func() {
+		if !completed {
+			b.panicked(ctx, word)
+		}
+	}()
+	r, err := next(ctx)
+	completed = true
+	if resilience.CallerEnded(ctx) {
+		b.c.cancel(word)
+	} else {
+		b.done(ctx, word, start, r, err)
+	}
+	return r, err
+}
+
+// done records the outcome (r, err) of a call admitted in the period of
+// word at start.
+func (b *Breaker[R]) done(ctx context.Context, word uint64, start int64, r R, err error) {
+	if stateOf(word) == Disabled {
+		return
+	}
+	code := codeRecorded
+	if b.failureIf != nil && b.failureIf(r, err) || b.failureIf == nil && err != nil {
+		code |= codeFailed
+	}
+	var now int64
+	if b.c.timed {
+		now = b.c.now()
+		if b.c.slowCall > 0 && now-start >= b.c.slowCall {
+			code |= codeSlow
+		}
+	}
+	if b.c.settle(ctx, word, code, now) {
+		var delay time.Duration
+		if b.openDelayFunc != nil {
+			delay = b.openDelayFunc(r, err)
+		}
+		b.c.trip(ctx, word, delay)
+	}
+}
+
+// panicked records a call that panicked as a failure.
+func (b *Breaker[R]) panicked(ctx context.Context, word uint64) {
+	if stateOf(word) == Disabled {
+		return
+	}
+	var now int64
+	if b.c.timed {
+		now = b.c.now()
+	}
+	if b.c.settle(ctx, word, codeRecorded|codeFailed, now) {
+		b.c.trip(ctx, word, 0)
+	}
+}
+
+// State returns the breaker's state. An Open breaker whose delay has passed
+// becomes HalfOpen when asked, so State never reports Open after the delay.
+func (b *Breaker[R]) State() State { return b.c.state() }
+
+// Name returns the breaker's Config.Name.
+func (b *Breaker[R]) Name() string { return b.c.name }
+
+// ForceOpen moves the breaker to ForcedOpen: it rejects every call until
+// Reset, Disable or MetricsOnly moves it out.
+func (b *Breaker[R]) ForceOpen() { b.c.force(ForcedOpen) }
+
+// Reset closes the breaker, whatever its state, with an empty window and
+// the OpenBackoff sequence restarted. Outcomes of calls admitted before
+// Reset are ignored.
+func (b *Breaker[R]) Reset() { b.c.force(Closed) }
+
+// Disable moves the breaker to Disabled: it admits every call and records
+// nothing, until Reset, ForceOpen or MetricsOnly moves it out.
+func (b *Breaker[R]) Disable() { b.c.force(Disabled) }
+
+// MetricsOnly moves the breaker to the MetricsOnly state: it admits every
+// call and records its outcome in a new window, so that Metrics stays live,
+// but never opens, until Reset, ForceOpen or Disable moves it out.
+func (b *Breaker[R]) MetricsOnly() { b.c.force(MetricsOnly) }

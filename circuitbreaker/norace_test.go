@@ -1,0 +1,5 @@
+//go:build !race
+
+package circuitbreaker_test
+
+const raceEnabled = false
