@@ -1,0 +1,52 @@
+//go:build !race
+
+// Allocation guards. The race detector makes sync.Pool drop items on
+// purpose, so these run in the non-race pass.
+
+package httpx_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/httpx"
+)
+
+// TestTransportAllocations pins what the Transport allocates per request
+// on the success path, beyond the inner transport's own allocations: the
+// clone of the request (it must not mutate the caller's), and with
+// policies the context that carries the discard hook, the attempt's hold
+// (resilience.Hold) and the body wrapper that releases it.
+func TestTransportAllocations(t *testing.T) {
+	pass := resilience.PolicyFunc[*http.Response](func(ctx context.Context, next resilience.Func[*http.Response]) (*http.Response, error) {
+		return next(ctx)
+	})
+	req, err := http.NewRequest(http.MethodGet, "http://example.test/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	measure := func(rt http.RoundTripper) float64 {
+		return testing.AllocsPerRun(200, func() {
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		})
+	}
+	bare := measure(staticTransport{})
+	for _, tt := range []struct {
+		name string
+		rt   http.RoundTripper
+		max  float64
+	}{
+		{"no policies", httpx.NewTransport(staticTransport{}), 3},
+		{"one policy", httpx.NewTransport(staticTransport{}, pass), 17},
+	} {
+		if extra := measure(tt.rt) - bare; extra > tt.max {
+			t.Errorf("%s: %v allocations per request beyond the inner transport's, want <= %v", tt.name, extra, tt.max)
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+
+	"github.com/go-resilience/resilience"
+)
+
+// bodyMode says how each attempt gets its copy of the request body.
+type bodyMode uint8
+
+const (
+	bodyNone     bodyMode = iota // no body: every attempt sends none
+	bodyRewind                   // the first attempt sends req.Body, later ones GetBody's
+	bodyBuffered                 // every attempt reads its own reader over a buffer
+	bodyOnce                     // req.Body can be sent once: one attempt only
+)
+
+// A call is the state of one RoundTrip, shared by its attempts (which may
+// run concurrently under a hedging policy). Calls are pooled: after
+// Execute has returned no attempt runs, and nothing an attempt hands to
+// the inner transport refers to the call.
+type call struct {
+	t        *Transport
+	req      *http.Request
+	fn       resilience.Func[*http.Response] // c.attempt, bound once per pooled call
+	policies bool                            // policies run: the body may need replaying
+	repeat   bool                            // c.repeatable(), set by prepare
+	mode     bodyMode
+	buf      []byte                        // bodyBuffered: the body; a new one per call, never reused
+	getBody  func() (io.ReadCloser, error) // bodyBuffered: a GetBody over buf for the inner transport
+	taken    atomic.Bool                   // req.Body went to an attempt (bodyRewind, bodyOnce)
+	spent    atomic.Bool                   // an attempt that must not be repeated was made
+}
+
+func (t *Transport) call(req *http.Request, policies bool) *call {
+	c, _ := t.calls.Get().(*call)
+	if c == nil {
+		c = &call{}
+		c.fn = c.attempt
+	}
+	c.t, c.req, c.policies = t, req, policies
+	return c
+}
+
+// done closes the request body if no attempt took it, and recycles c.
+func (t *Transport) done(c *call) {
+	if (c.mode == bodyRewind || c.mode == bodyOnce) && !c.taken.Load() {
+		closeBody(c.req)
+	}
+	*c = call{fn: c.fn}
+	t.calls.Put(c)
+}
+
+// prepare chooses how attempts get the request body, buffering it when
+// it has to and may.
+func (c *call) prepare() error {
+	req := c.req
+	switch {
+	case req.Body == nil || req.Body == http.NoBody:
+		c.mode = bodyNone
+	case req.GetBody != nil:
+		c.mode = bodyRewind
+	case !c.policies || req.ContentLength <= 0 || req.ContentLength > c.t.bodyBufferLimit():
+		c.mode = bodyOnce
+	default:
+		c.mode = bodyBuffered
+		buf := make([]byte, req.ContentLength)
+		n, err := io.ReadFull(req.Body, buf)
+		req.Body.Close()
+		if err != nil {
+			return fmt.Errorf("httpx: reading request body: ContentLength=%d with Body length %d: %w", req.ContentLength, n, err)
+		}
+		c.buf = buf
+		c.getBody = func() (io.ReadCloser, error) { return newBufferedBody(buf), nil }
+	}
+	// The request may be sent more than once on any failure when it is
+	// idempotent (or RetryAll) and its body can be replayed.
+	c.repeat = c.mode != bodyOnce && (c.t.retryAll || idempotent(req))
+	return nil
+}
+
+// body returns the body of one attempt and the GetBody the inner
+// transport may use to rewind it.
+func (c *call) body() (io.ReadCloser, func() (io.ReadCloser, error), error) {
+	req := c.req
+	switch c.mode {
+	case bodyNone:
+		return req.Body, req.GetBody, nil
+	case bodyBuffered:
+		return newBufferedBody(c.buf), c.getBody, nil
+	}
+	if c.taken.CompareAndSwap(false, true) {
+		return req.Body, req.GetBody, nil
+	}
+	if c.mode == bodyOnce {
+		return nil, nil, ErrBodyNotReplayable
+	}
+	b, err := req.GetBody()
+	if err != nil {
+		return nil, nil, fmt.Errorf("httpx: GetBody: %w", err)
+	}
+	return b, req.GetBody, nil
+}
+
+// attempt sends one clone of the request. It runs under resilience.Hold:
+// until a response arrives the policies' ctx bounds it; after that only
+// the caller's ctx does, until the response body is closed or discarded.
+func (c *call) attempt(ctx context.Context) (*http.Response, error) {
+	req := c.req
+	if c.spent.Load() {
+		return nil, resilience.Permanent(ErrNotRepeatable)
+	}
+	body, getBody, err := c.body()
+	if err != nil {
+		return nil, resilience.Permanent(err)
+	}
+	held, keep, release := ctx, noop, noop
+	if c.policies {
+		// Until a response arrives the policies' ctx bounds the attempt;
+		// after that only the caller's, until the body is closed or
+		// discarded (and a discard can end a slow drain by releasing).
+		// Without policies ctx is the caller's, and nothing is discarded.
+		held, keep, release = resilience.Hold(ctx, req.Context())
+	}
+	handedOff := false
+	defer func() {
+		if !handedOff { // the inner transport panicked
+			release()
+		}
+	}()
+	var ct *connTrace
+	if !c.repeat && c.policies { // whether it connected decides whether it may be repeated
+		ct = newConnTrace()
+		held = httptrace.WithClientTrace(held, &ct.trace)
+	}
+	r := req.Clone(held)
+	r.Body, r.GetBody = body, getBody
+
+	resp, err := c.t.nextRT().RoundTrip(r)
+	if err != nil || resp == nil {
+		if resp != nil && resp.Body != nil { // a RoundTripper breaking its contract
+			resp.Body.Close()
+		}
+		if err == nil {
+			err = errNoResponse
+		}
+		release()
+		handedOff = true
+		return nil, c.failure(ctx, nil, err, ct)
+	}
+	keep()
+	if resp.Request == r {
+		resp.Request = req
+	}
+	if !c.policies || !wrapBody(resp, release) {
+		release()
+	}
+	handedOff = true
+	if !failureStatus(resp.StatusCode) {
+		return resp, nil
+	}
+	return resp, c.failure(ctx, resp, nil, ct)
+}
+
+func noop() {}
+
+var errNoResponse = errors.New("httpx: RoundTrip returned neither a response nor an error")
+
+// failure returns the error the policies see for a failed attempt run
+// under ctx: a *StatusError for a failure response, else err; marked
+// permanent when the attempt must not be repeated.
+func (c *call) failure(ctx context.Context, resp *http.Response, err error, ct *connTrace) error {
+	if resp != nil {
+		err = &StatusError{StatusCode: resp.StatusCode, Response: resp}
+		switch {
+		case c.mode == bodyOnce:
+			return resilience.Permanent(err)
+		case !c.repeat && !shedStatus(resp):
+			c.spent.Store(true)
+			return resilience.Permanent(err)
+		}
+		return err
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil && !resilience.CallerEnded(ctx) {
+		// The held ctx ends by cancellation whatever ended ctx, and an inner
+		// transport may report that as context.Canceled: the attempt was
+		// cut by a policy's deadline, a failure like any timeout.
+		err = context.Cause(ctx)
+	}
+	switch {
+	case c.mode == bodyOnce:
+		return resilience.Permanent(err)
+	case !c.repeat && !notSent(err, ct):
+		c.spent.Store(true)
+		return resilience.Permanent(err)
+	}
+	if !failureError(err) || c.req.Context().Err() != nil { // repeating cannot help
+		return resilience.Permanent(err)
+	}
+	return err
+}

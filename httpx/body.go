@@ -1,0 +1,102 @@
+package httpx
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"time"
+)
+
+// drainTimeout bounds the drain of one discarded body, so that a server
+// trickling an error page cannot stall the next attempt; past it the
+// connection is closed instead of reused.
+const drainTimeout = time.Second
+
+// body wraps the body of a response an attempt produced. The attempt ran
+// under resilience.Hold; Close (or a discard) releases what the attempt
+// held: its context, and with it the connection's claim on the caller.
+type body struct {
+	rc      io.ReadCloser
+	release func()
+}
+
+func (b *body) Read(p []byte) (int, error) { return b.rc.Read(p) }
+
+// Close closes the body and releases the attempt.
+func (b *body) Close() error {
+	err := b.rc.Close()
+	b.release()
+	return err
+}
+
+// drain reads and drops at most max bytes of a discarded body, for at most
+// drainTimeout, so that its connection can be reused.
+func (b *body) drain(max int64) {
+	stop := time.AfterFunc(drainTimeout, b.release) // ends the read by cancelling the attempt
+	drain(b.rc, max)
+	stop.Stop()
+}
+
+// switchingBody is the body of a 101 Switching Protocols response: the
+// upgraded connection, which callers also write to.
+type switchingBody struct {
+	body
+	w io.Writer
+}
+
+func (b *switchingBody) Write(p []byte) (int, error) { return b.w.Write(p) }
+
+// wrapBody makes resp.Body release the attempt when closed. It returns
+// false when there is no body to wrap: the caller releases at once.
+func wrapBody(resp *http.Response, release func()) bool {
+	switch resp.Body {
+	case nil, http.NoBody:
+		return false
+	}
+	if w, ok := resp.Body.(io.Writer); ok && resp.StatusCode == http.StatusSwitchingProtocols {
+		resp.Body = &switchingBody{body: body{rc: resp.Body, release: release}, w: w}
+		return true
+	}
+	resp.Body = &body{rc: resp.Body, release: release}
+	return true
+}
+
+// discard drains (bounded) and closes the body of a response the policies
+// dropped, before they start another attempt: the connection goes back to
+// the pool instead of staying claimed, which with MaxConnsPerHost would
+// deadlock the next attempt.
+func discard(resp *http.Response, maxDrain int64) {
+	if resp == nil || resp.Body == nil {
+		return
+	}
+	if maxDrain > 0 && resp.ContentLength <= maxDrain {
+		switch b := resp.Body.(type) {
+		case *body:
+			b.drain(maxDrain)
+		case *switchingBody: // an upgraded connection has no end to drain to
+		default:
+			drain(b, maxDrain)
+		}
+	}
+	resp.Body.Close()
+}
+
+func drain(r io.Reader, max int64) {
+	_, _ = io.CopyN(io.Discard, r, max)
+}
+
+// bufferedBody is one attempt's copy of a request body the Transport read
+// into memory. Each attempt gets its own reader over the same bytes, which
+// are never written again: the inner transport may still read them after
+// its RoundTrip returned.
+type bufferedBody struct {
+	bytes.Reader
+}
+
+func (*bufferedBody) Close() error { return nil }
+
+func newBufferedBody(buf []byte) *bufferedBody {
+	b := &bufferedBody{}
+	b.Reset(buf)
+	return b
+}

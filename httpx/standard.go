@@ -1,0 +1,236 @@
+package httpx
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/circuitbreaker"
+	"github.com/go-resilience/resilience/retry"
+	"github.com/go-resilience/resilience/timeout"
+)
+
+// The numbers of the standard stack, documented on [Standard].
+const (
+	stdTotalTimeout   = 30 * time.Second
+	stdAttemptTimeout = 10 * time.Second
+	stdMaxAttempts    = 3
+	stdBackoffInitial = 500 * time.Millisecond
+	stdBackoffMax     = 5 * time.Second
+	stdMaxRetryAfter  = 30 * time.Second
+	stdBreakerWindow  = 30 * time.Second
+	stdBreakerMin     = 20
+	stdBreakerRate    = 0.5
+	stdBreakerOpen    = 5 * time.Second
+)
+
+// StandardConfig tunes the standard stack of [Standard]. The zero value is
+// the stack as documented there; each field changes one part of it.
+type StandardConfig struct {
+	// Next sends each attempt. nil = http.DefaultTransport.
+	Next http.RoundTripper
+
+	// TotalTimeout bounds the whole request up to its response headers:
+	// every attempt and every delay between them. 0 = 30s; -1 = none.
+	TotalTimeout time.Duration
+
+	// MaxAttempts is the number of attempts in all, the first included.
+	// 0 = 3; 1 = never retry; -1 = no limit but TotalTimeout.
+	MaxAttempts int
+
+	// Backoff gives the delay before each retry when the response asks
+	// for none (Retry-After). nil = retry.Exponential{Initial: 500ms,
+	// Max: 5s, Jitter: retry.FullJitter}: up to 500ms, then up to 1s, 2s...
+	Backoff retry.Backoff
+
+	// MaxRetryAfter is the longest Retry-After the retry waits; a response
+	// asking for more ends the retry at once and is returned. (A wait past
+	// the total timeout ends it too.) 0 = 30s; -1 = up to [MaxRetryAfter].
+	MaxRetryAfter time.Duration
+
+	// Breaker configures the circuit breaker each host gets. nil = a 30s
+	// time window that opens at a failure rate of 50% once it holds 20
+	// calls, stays open 5s, then lets one trial call through. A non-nil
+	// Breaker is used as given (its zero fields mean the circuitbreaker
+	// package's defaults); its Name, if empty, becomes the host key.
+	Breaker *circuitbreaker.Config[*http.Response]
+
+	// NoBreaker leaves the per-host breaker out.
+	NoBreaker bool
+
+	// AttemptTimeout bounds each attempt up to its response headers.
+	// 0 = 10s; -1 = none.
+	AttemptTimeout time.Duration
+
+	// Name names the stack's policies in events ("" = unnamed); breakers
+	// are named Name + " " + host key.
+	Name string
+
+	// Observer receives the events of every policy of the stack. nil = the
+	// process-wide observer set by resilience.SetObserver.
+	Observer resilience.Observer
+
+	// Clock is the time source of every policy of the stack. nil = real
+	// time.
+	Clock clock.Clock
+}
+
+// Validate reports the first invalid field of c as a
+// *resilience.ConfigError, or nil.
+func (c StandardConfig) Validate() error {
+	if c.TotalTimeout < -1 {
+		return &resilience.ConfigError{Policy: "httpx", Field: "TotalTimeout", Value: c.TotalTimeout, Rule: "must be -1 (none) or >= 0"}
+	}
+	if c.MaxRetryAfter < -1 {
+		return &resilience.ConfigError{Policy: "httpx", Field: "MaxRetryAfter", Value: c.MaxRetryAfter, Rule: "must be -1 (no cap) or >= 0"}
+	}
+	if c.AttemptTimeout < -1 {
+		return &resilience.ConfigError{Policy: "httpx", Field: "AttemptTimeout", Value: c.AttemptTimeout, Rule: "must be -1 (none) or >= 0"}
+	}
+	if err := c.retryConfig().Validate(); err != nil {
+		return err
+	}
+	if c.Breaker != nil && !c.NoBreaker {
+		return c.breakerConfig().Validate()
+	}
+	return nil
+}
+
+// Standard returns a Transport tuned like a production default, in the
+// spirit of Polly's standard resilience handler. Outermost first:
+//
+//  1. a total timeout of 30s (StandardConfig.TotalTimeout) up to the
+//     response headers;
+//  2. a retry: 3 attempts in all (MaxAttempts), waiting what a 429 or 503
+//     asks in Retry-After ([RetryAfter]) up to 30s (MaxRetryAfter), else
+//     exponential backoff with full jitter from 500ms, doubling, capped at
+//     5s (Backoff). A longer Retry-After, or a delay that would pass the
+//     total timeout, ends the retry at once, returning the last response;
+//     an open breaker ends it too (no point waiting);
+//  3. a circuit breaker per host (scheme://host:port): over a 30s window,
+//     open at a failure rate of 50% once it holds 20 calls, for 5s, then
+//     one trial call (Breaker, NoBreaker);
+//  4. a timeout of 10s per attempt (AttemptTimeout) up to the response
+//     headers.
+//
+// Failures are those of [IsFailure]: transport errors and statuses 408,
+// 429, 500, 502, 503 and 504. Only idempotent requests are retried on any
+// failure (see [Transport]). Reading the body is bounded by the caller's
+// context only.
+//
+// Standard panics with the error of cfg.Validate if cfg is invalid. For
+// further options (RetryAll, body limits, policies of your own around the
+// stack) start from cfg.Config() and call [New].
+func Standard(cfg StandardConfig) *Transport {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	return New(cfg.Config())
+}
+
+// Config returns the Config of the stack [Standard] builds from c: its
+// Policies are the total timeout and the retry, its PerHost gives each host
+// a breaker and the attempt timeout. It panics if c is invalid.
+func (c StandardConfig) Config() Config {
+	var policies []resilience.Policy[*http.Response]
+	if d := orDefault(c.TotalTimeout, stdTotalTimeout); d > 0 {
+		policies = append(policies, timeout.New(timeout.Config[*http.Response]{
+			Name: c.Name, Timeout: d, Observer: c.Observer, Clock: c.Clock,
+		}))
+	}
+	// A retry budget belongs in the retry's Config; a hedging policy
+	// between the retry and the per-host policies.
+	policies = append(policies, retry.New(c.retryConfig()))
+
+	var attemptTimeout resilience.Policy[*http.Response]
+	if d := orDefault(c.AttemptTimeout, stdAttemptTimeout); d > 0 {
+		attemptTimeout = timeout.New(timeout.Config[*http.Response]{
+			Name: c.Name, Timeout: d, Observer: c.Observer, Clock: c.Clock,
+		})
+	}
+	var breaker *circuitbreaker.Config[*http.Response] // a copy: later changes to *c.Breaker do not leak in
+	if !c.NoBreaker {
+		b := c.breakerConfig()
+		if err := b.Validate(); err != nil {
+			panic(err)
+		}
+		breaker = &b
+	}
+	return Config{
+		Next:     c.Next,
+		Policies: policies,
+		PerHost: func(host string) []resilience.Policy[*http.Response] {
+			var ps []resilience.Policy[*http.Response]
+			if breaker != nil {
+				b := *breaker
+				if b.Name == "" {
+					b.Name = host
+					if c.Name != "" {
+						b.Name = c.Name + " " + host
+					}
+				}
+				ps = append(ps, circuitbreaker.New(b))
+			}
+			if attemptTimeout != nil {
+				ps = append(ps, attemptTimeout)
+			}
+			return ps
+		},
+	}
+}
+
+func (c StandardConfig) retryConfig() retry.Config[*http.Response] {
+	backoff := c.Backoff
+	if backoff == nil {
+		backoff = retry.Exponential{Initial: stdBackoffInitial, Max: stdBackoffMax, Jitter: retry.FullJitter}
+	}
+	attempts := c.MaxAttempts
+	if attempts == 0 {
+		attempts = stdMaxAttempts
+	}
+	maxRetryAfter := orDefault(c.MaxRetryAfter, stdMaxRetryAfter)
+	return retry.Config[*http.Response]{
+		Name:        c.Name,
+		MaxAttempts: attempts,
+		Backoff:     backoff,
+		DelayFunc:   RetryAfter,
+		AbortIf: func(resp *http.Response, err error) bool {
+			return errors.Is(err, circuitbreaker.ErrOpen) || maxRetryAfter > 0 && RetryAfter(0, resp, err) > maxRetryAfter
+		},
+		Observer: c.Observer,
+		Clock:    c.Clock,
+	}
+}
+
+// breakerConfig returns the configuration of the breakers, but for their
+// names.
+func (c StandardConfig) breakerConfig() circuitbreaker.Config[*http.Response] {
+	var b circuitbreaker.Config[*http.Response]
+	if c.Breaker != nil {
+		b = *c.Breaker
+	} else {
+		b = circuitbreaker.Config[*http.Response]{
+			WindowPeriod: stdBreakerWindow,
+			MinCalls:     stdBreakerMin,
+			FailureRate:  stdBreakerRate,
+			OpenDelay:    stdBreakerOpen,
+		}
+	}
+	if b.Observer == nil {
+		b.Observer = c.Observer
+	}
+	if b.Clock == nil {
+		b.Clock = c.Clock
+	}
+	return b
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,351 @@
+package httpx
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/go-resilience/resilience"
+)
+
+const (
+	defaultMaxBodyBuffer = 1 << 20  // 1 MiB
+	defaultMaxDrain      = 64 << 10 // 64 KiB
+)
+
+// Config configures a [Transport] built by [New]. The zero Config is valid:
+// no policies over http.DefaultTransport.
+type Config struct {
+	// Next sends each attempt. nil = http.DefaultTransport.
+	Next http.RoundTripper
+
+	// Policies guard every request, outermost first, whatever its host:
+	// a total timeout, a retry, a client-wide bulkhead. nil = none. A nil
+	// entry is invalid.
+	Policies []resilience.Policy[*http.Response]
+
+	// PerHost, when set, gives the policies of one downstream, applied
+	// inside Policies: a breaker per host, a per-attempt timeout. It is
+	// called once per key, when the first request for the key arrives, with
+	// the key "scheme://host:port" (lower case, default port filled in:
+	// "https://api.example.com:443"); the policies it returns then serve
+	// every request to that key. (A PerHost that panics is called again by
+	// the next request for the key.) Calls for different keys may run
+	// concurrently, outside the Transport's locks. nil = no per-host
+	// policies.
+	//
+	// Keys are never evicted: PerHost suits clients of a bounded set of
+	// services, not crawlers.
+	PerHost func(host string) []resilience.Policy[*http.Response]
+
+	// MaxBodyBuffer is the largest request body, in bytes, that is read
+	// into memory to be replayed on another attempt when the request has no
+	// GetBody (http.NewRequest sets GetBody for bytes, strings and their
+	// readers, so most requests never need this). Only a body of known
+	// length up to this size is buffered; any other body without GetBody
+	// is attempted once. 0 = 1 MiB; -1 = never buffer.
+	MaxBodyBuffer int64
+
+	// MaxDrain is how many bytes of a discarded response's body (a retried
+	// 503, a hedge loser) are read before it is closed, so that the
+	// connection goes back to the pool; a body known to be longer, or still
+	// going after that many bytes or one second, is closed unread and its
+	// connection dropped. 0 = 64 KiB; -1 = close without draining.
+	MaxDrain int64
+
+	// RetryAll lets the policies repeat any request whose body can be
+	// replayed. false = only idempotent requests (GET HEAD OPTIONS TRACE
+	// PUT DELETE, or an Idempotency-Key or X-Idempotency-Key header) are
+	// repeated on any failure; others only on one that proves the server
+	// did not take them (see [Transport]).
+	RetryAll bool
+}
+
+// Validate reports the first invalid field of c as a
+// *resilience.ConfigError, or nil.
+func (c Config) Validate() error {
+	for i, p := range c.Policies {
+		if p == nil {
+			return &resilience.ConfigError{Policy: "httpx", Field: fmt.Sprintf("Policies[%d]", i), Value: nil, Rule: "must not be nil"}
+		}
+	}
+	if c.MaxBodyBuffer < -1 {
+		return &resilience.ConfigError{Policy: "httpx", Field: "MaxBodyBuffer", Value: c.MaxBodyBuffer, Rule: "must be -1 (never buffer) or >= 0"}
+	}
+	if c.MaxDrain < -1 {
+		return &resilience.ConfigError{Policy: "httpx", Field: "MaxDrain", Value: c.MaxDrain, Rule: "must be -1 (never drain) or >= 0"}
+	}
+	return nil
+}
+
+// A Transport is an http.RoundTripper that sends each request through a
+// stack of resilience policies: put it in an http.Client and every request
+// of that client is retried, timed out, broken or shed as the policies say.
+// Build one with [NewTransport] (the same policies for every request), [New]
+// (per-host policies and options) or [Standard] (a production default).
+//
+// It keeps the RoundTripper contract: the caller's request is never
+// modified (each attempt sends a clone), the request body is closed on
+// every path, and a response always comes with a nil error.
+//
+// Each attempt's outcome reaches the policies as follows. A response with a
+// failure status ([IsFailure]: 408, 429, 500, 502, 503, 504) comes with a
+// [*StatusError], so policies with the default FailureIf treat it as a
+// failure; when they give up on it (say, a 503 after the last retry) the
+// caller gets that response, body intact, with a nil error. An outcome that
+// must not be repeated comes as a resilience.Permanent error, so no retry
+// policy repeats it: a request that is not idempotent (unless
+// Config.RetryAll) failing in a way that does not prove the server never
+// took it, a request whose body cannot be replayed, and errors that
+// repeating cannot fix. Requests that are not idempotent are also marked
+// with resilience.WithoutRepeat, so hedging sends them once.
+//
+// Policies bound the time to the response headers. Reading the returned
+// body is bounded by the caller's context (and http.Client.Timeout) only,
+// never by a policy's timer; the attempt's resources are released when the
+// body is closed. Responses the policies discard are drained (bounded) and
+// closed before the next attempt starts, so their connections are reused.
+//
+// The zero Transport applies no policies to http.DefaultTransport. A
+// Transport is safe for concurrent use and must not be copied after first
+// use.
+type Transport struct {
+	next          http.RoundTripper
+	policies      []resilience.Policy[*http.Response]
+	shared        *resilience.Executor[*http.Response] // Policies; nil when there are none, or with perHost
+	perHost       func(host string) []resilience.Policy[*http.Response]
+	maxBodyBuffer int64
+	maxDrain      int64
+	retryAll      bool
+	discardFn     func(*http.Response) // t.discard, bound once
+
+	mu    sync.RWMutex          // guards hosts
+	hosts map[string]*hostEntry // per-host executors, by key
+
+	calls sync.Pool // of *call
+}
+
+// NewTransport returns a Transport applying policies, outermost first, to
+// every request it sends through next (nil = http.DefaultTransport). It
+// panics with a *resilience.ConfigError if a policy is nil.
+func NewTransport(next http.RoundTripper, policies ...resilience.Policy[*http.Response]) *Transport {
+	return New(Config{Next: next, Policies: policies})
+}
+
+// New returns a Transport configured by cfg. It panics with the error of
+// cfg.Validate if cfg is invalid; call Validate first for configs that are
+// not static.
+func New(cfg Config) *Transport {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	t := &Transport{
+		next:          cfg.Next,
+		policies:      slices.Clip(slices.Clone(cfg.Policies)),
+		perHost:       cfg.PerHost,
+		maxBodyBuffer: cfg.MaxBodyBuffer,
+		maxDrain:      cfg.MaxDrain,
+		retryAll:      cfg.RetryAll,
+	}
+	if t.perHost == nil && len(t.policies) > 0 {
+		t.shared = resilience.Compose(t.policies...)
+	}
+	t.discardFn = t.discard
+	return t
+}
+
+// RoundTrip sends req through the policies and returns the outcome they
+// settle on: a response with a nil error, or a nil response with the error.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: httpx: nil request", resilience.ErrInvalidArgument)
+	}
+	if err := checkRequest(req); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	exec := t.executor(req.URL)
+	c := t.call(req, exec != nil)
+	if err := c.prepare(); err != nil {
+		t.done(c)
+		return nil, err
+	}
+	var (
+		resp *http.Response
+		err  error
+	)
+	if exec == nil {
+		resp, err = c.attempt(req.Context())
+	} else {
+		ctx := resilience.WithDiscard(req.Context(), t.discardFn) // set by New: the zero Transport has no policies
+		if !c.repeat {
+			ctx = resilience.WithoutRepeat(ctx)
+		}
+		resp, err = exec.Execute(ctx, c.fn)
+	}
+	t.done(c)
+	return t.settle(resp, err)
+}
+
+var errNoOutcome = errors.New("httpx: the policies returned neither a response nor an error")
+
+// settle turns the policies' outcome into a RoundTrip outcome: never a
+// response together with an error.
+func (t *Transport) settle(resp *http.Response, err error) (*http.Response, error) {
+	switch {
+	case err == nil && resp == nil:
+		return nil, errNoOutcome
+	case err == nil:
+		return resp, nil
+	case resp == nil:
+		return nil, unmark(err)
+	}
+	var se *StatusError
+	if errors.As(err, &se) { // the policies gave up on a failure response: it is the answer
+		return resp, nil
+	}
+	t.discard(resp)
+	return nil, unmark(err)
+}
+
+// unmark removes the permanent mark that an attempt put on err for the
+// policies, so that the caller gets the inner transport's error as it
+// was (url.Error.Timeout, for one, asserts its type directly). Marks
+// deeper in err, under the policies' own wrapping, stay.
+func unmark(err error) error {
+	if inner := errors.Unwrap(err); inner != nil && resilience.IsPermanent(err) && !resilience.IsPermanent(inner) {
+		return inner
+	}
+	return err
+}
+
+// CloseIdleConnections closes the idle connections of the next
+// RoundTripper, if it has such a method.
+func (t *Transport) CloseIdleConnections() {
+	if c, ok := t.nextRT().(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+func (t *Transport) nextRT() http.RoundTripper {
+	if t.next == nil {
+		return http.DefaultTransport
+	}
+	return t.next
+}
+
+func (t *Transport) discard(resp *http.Response) {
+	max := t.maxDrain
+	if max == 0 {
+		max = defaultMaxDrain
+	}
+	discard(resp, max)
+}
+
+func (t *Transport) bodyBufferLimit() int64 {
+	if t.maxBodyBuffer == 0 {
+		return defaultMaxBodyBuffer
+	}
+	return t.maxBodyBuffer
+}
+
+// executor returns the executor for a request to u, or nil when there
+// are no policies.
+func (t *Transport) executor(u *url.URL) *resilience.Executor[*http.Response] {
+	if t.perHost == nil {
+		return t.shared
+	}
+	var buf [128]byte
+	key := appendHostKey(buf[:0], u)
+	t.mu.RLock()
+	e := t.hosts[string(key)]
+	t.mu.RUnlock()
+	if e == nil {
+		e = t.newHost(string(key))
+	}
+	if exec := e.exec.Load(); exec != nil {
+		return exec
+	}
+	return e.build(t)
+}
+
+// A hostEntry holds the executor of one host key, built on first use.
+type hostEntry struct {
+	key  string
+	exec atomic.Pointer[resilience.Executor[*http.Response]]
+	mu   sync.Mutex // serialises build, so that PerHost runs once per key
+}
+
+func (t *Transport) newHost(key string) *hostEntry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.hosts[key]
+	if e == nil {
+		if t.hosts == nil {
+			t.hosts = make(map[string]*hostEntry)
+		}
+		e = &hostEntry{key: key}
+		t.hosts[key] = e
+	}
+	return e
+}
+
+// build calls PerHost outside t.mu, which it may therefore use freely; a
+// PerHost that panics leaves the entry to be built by the next request.
+func (e *hostEntry) build(t *Transport) *resilience.Executor[*http.Response] {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if exec := e.exec.Load(); exec != nil {
+		return exec
+	}
+	exec := resilience.Compose(append(t.policies, t.perHost(e.key)...)...)
+	e.exec.Store(exec)
+	return exec
+}
+
+// appendHostKey appends "scheme://host:port" of u, lower case, with the
+// scheme's default port when u has none.
+func appendHostKey(b []byte, u *url.URL) []byte {
+	b = appendLower(b, u.Scheme)
+	b = append(b, "://"...)
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	if strings.IndexByte(host, ':') >= 0 { // IPv6 literal
+		b = append(b, '[')
+		b = appendLower(b, host)
+		b = append(b, ']')
+	} else {
+		b = appendLower(b, host)
+	}
+	b = append(b, ':')
+	return append(b, port...)
+}
+
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// closeBody closes the body of a request that will not be sent, as the
+// RoundTripper contract requires.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
