@@ -8,6 +8,7 @@ import (
 	"github.com/benbjohnson/clock"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/budget"
 	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/retry"
 	"github.com/go-resilience/resilience/timeout"
@@ -50,6 +51,18 @@ type StandardConfig struct {
 	// asking for more ends the retry at once and is returned. (A wait past
 	// the total timeout ends it too.) 0 = 30s; -1 = up to [MaxRetryAfter].
 	MaxRetryAfter time.Duration
+
+	// Budget caps the retries of all requests through the transport
+	// together, so that a failing host is not hit by a retry storm: a retry
+	// it refuses ends the retry at once, returning the last response.
+	// nil = a budget of the transport's own, budget.New(budget.Config{}):
+	// retries up to 20% of the requests of the last 10s, and at least 10 a
+	// second whatever the traffic. Share one budget between transports to
+	// cap them together.
+	Budget resilience.Budget
+
+	// NoBudget leaves the retry budget out.
+	NoBudget bool
 
 	// Breaker configures the circuit breaker each host gets. nil = a 30s
 	// time window that opens at a failure rate of 50% once it holds 20
@@ -109,7 +122,10 @@ func (c StandardConfig) Validate() error {
 //     exponential backoff with full jitter from 500ms, doubling, capped at
 //     5s (Backoff). A longer Retry-After, or a delay that would pass the
 //     total timeout, ends the retry at once, returning the last response;
-//     an open breaker ends it too (no point waiting);
+//     an open breaker ends it too (no point waiting), and so does a retry
+//     budget shared by all requests of the transport that is spent: at
+//     most 20% of the last 10s's requests are retries, beyond a floor of 10
+//     retries a second (Budget, NoBudget);
 //  3. a circuit breaker per host (scheme://host:port): over a 30s window,
 //     open at a failure rate of 50% once it holds 20 calls, for 5s, then
 //     one trial call (Breaker, NoBreaker);
@@ -135,15 +151,22 @@ func Standard(cfg StandardConfig) *Transport {
 // Policies are the total timeout and the retry, its PerHost gives each host
 // a breaker and the attempt timeout. It panics if c is invalid.
 func (c StandardConfig) Config() Config {
+	rc := c.retryConfig()
+	rc.Budget = c.budget()
+	return c.build(retry.New(rc))
+}
+
+// build returns the stack of c around middle (the retry of [Standard], the
+// hedge of [Hedging]): the total timeout outside it, the per-host breaker
+// and attempt timeout inside.
+func (c StandardConfig) build(middle resilience.Policy[*http.Response]) Config {
 	var policies []resilience.Policy[*http.Response]
 	if d := orDefault(c.TotalTimeout, stdTotalTimeout); d > 0 {
 		policies = append(policies, timeout.New(timeout.Config[*http.Response]{
 			Name: c.Name, Timeout: d, Observer: c.Observer, Clock: c.Clock,
 		}))
 	}
-	// A retry budget belongs in the retry's Config; a hedging policy
-	// between the retry and the per-host policies.
-	policies = append(policies, retry.New(c.retryConfig()))
+	policies = append(policies, middle)
 
 	var attemptTimeout resilience.Policy[*http.Response]
 	if d := orDefault(c.AttemptTimeout, stdAttemptTimeout); d > 0 {
@@ -180,6 +203,18 @@ func (c StandardConfig) Config() Config {
 			return ps
 		},
 	}
+}
+
+// budget returns the retry budget of one transport built from c: its own
+// unless c names one to share.
+func (c StandardConfig) budget() resilience.Budget {
+	switch {
+	case c.NoBudget:
+		return nil
+	case c.Budget != nil:
+		return c.Budget
+	}
+	return budget.New(budget.Config{Name: c.Name, Observer: c.Observer, Clock: c.Clock})
 }
 
 func (c StandardConfig) retryConfig() retry.Config[*http.Response] {
