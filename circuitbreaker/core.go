@@ -175,7 +175,11 @@ func (c *core) settle(ctx context.Context, word uint64, code uint32, now int64) 
 		if w.owner != word { // the period ended since the load above
 			return false
 		}
-		w.record(code, now)
+		changed := w.record(code, now)
+		// Consecutive failures trip without changing a full ring's counts.
+		if !changed && (code&codeFailed == 0 || c.consecutive == 0) {
+			return false
+		}
 		return stateOf(word) == Closed && c.tripped(w, w.fast(now))
 	case HalfOpen:
 		if code&(codeFailed|codeSlow) != 0 {

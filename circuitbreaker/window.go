@@ -120,8 +120,11 @@ func newTimeWindow(owner uint64, width, now int64) *window {
 }
 
 // record adds one outcome recorded at now (nanoseconds on the breaker's
-// clock; unused by a count window).
-func (w *window) record(code uint32, now int64) {
+// clock; unused by a count window). It reports whether the window's counts
+// may have changed: a count window whose slot already held the same outcome
+// (the common case, a success over a success) changes nothing, so nothing
+// can have tripped.
+func (w *window) record(code uint32, now int64) bool {
 	if code&codeFailed != 0 {
 		w.consec.Add(1)
 	} else if w.consec.Load() != 0 {
@@ -129,23 +132,31 @@ func (w *window) record(code uint32, now int64) {
 	}
 	if w.width == 0 {
 		i := w.next.Add(1) - 1
-		old := w.slots[i%uint64(len(w.slots))].Swap(code)
-		if old != code { // the common case, a success over a success, changes no count
-			w.counts.Add(vec(code) - vec(old))
+		slot := &w.slots[i%uint64(len(w.slots))]
+		// A plain load first: the swap's locked write is needed only when
+		// the outcome differs. A racing writer of the same slot (the ring
+		// wrapped under concurrency) adjusts the counts by what it found.
+		if slot.Load() == code {
+			return false
 		}
-		return
+		if old := slot.Swap(code); old != code {
+			w.counts.Add(vec(code) - vec(old))
+			return true
+		}
+		return false
 	}
 	e := w.epoch(now)
 	switch h := w.head.Load(); {
 	case e > h:
 		w.advance(e)
 	case e <= h-timeBuckets: // recorded at a time the window no longer covers
-		return
+		return false
 	}
 	b := &w.buckets[e%timeBuckets]
 	if v := vec(code); b.Add(v)&fieldMask > maxBucketCalls {
 		b.Add(-v)
 	}
+	return true
 }
 
 // fast returns the window's totals at now from its counters, lock-free.
