@@ -241,11 +241,15 @@ func TestCheckArgs(t *testing.T) {
 
 type ptrPolicy struct{}
 
-func (*ptrPolicy) Execute(ctx context.Context, next resilience.Func[int]) (int, error) { return next(ctx) }
+func (*ptrPolicy) Execute(ctx context.Context, next resilience.Func[int]) (int, error) {
+	return next(ctx)
+}
 
 type valuePolicy struct{}
 
-func (valuePolicy) Execute(ctx context.Context, next resilience.Func[int]) (int, error) { return next(ctx) }
+func (valuePolicy) Execute(ctx context.Context, next resilience.Func[int]) (int, error) {
+	return next(ctx)
+}
 
 func TestComposeTypedNilPolicy(t *testing.T) {
 	var nilPtr *ptrPolicy

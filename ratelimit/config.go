@@ -90,5 +90,7 @@ func (c Config[R]) burst() int {
 // up, so that rounding never lets more than Rate permits through a Period.
 func (c Config[R]) interval() time.Duration {
 	p, r := int64(c.period()), int64(c.Rate)
-	return time.Duration((p + r - 1) / r)
+	// (p-1)/r + 1, not (p+r-1)/r: that sum overflows near MaxInt64.
+	// Validate calls this only with 1 <= r <= p.
+	return time.Duration((p-1)/r + 1)
 }
