@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestRun runs the program and checks what it prints, so that the example
+// keeps working and keeps saying what its comments say.
+func TestRun(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(&out))
+	assert.Equal(t, want, out.String())
+}
+
+// TestMainPrints runs main as go run does, with its standard output
+// captured.
+func TestMainPrints(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	stdout := os.Stdout
+	os.Stdout = w
+	defer func() { os.Stdout = stdout }()
+	printed := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		printed <- string(b)
+	}()
+	main()
+	require.NoError(t, w.Close())
+	assert.Equal(t, want, <-printed)
+}
+
+const want = `1. Two dropped connections, then an answer:
+  attempt 1 failed: driver: bad connection; retrying
+  attempt 2 failed: driver: bad connection; retrying
+  load ada: Ada Lovelace
+2. A missing row is an answer: no retry, no breaker failure:
+  load grace: error: sql: no rows in result set
+3. A query that hangs is cut by the attempt timeout and retried:
+  attempt 1 failed: timeout: exceeded after 500ms; retrying
+  load alan: Alan Turing
+4. An outage: the breaker opens after 5 failed attempts in a row:
+  attempt 1 failed: driver: bad connection; retrying
+  attempt 2 failed: driver: bad connection; retrying
+  load ada: error: retry: exhausted after 3 attempts: driver: bad connection
+  attempt 1 failed: driver: bad connection; retrying
+  breaker: closed -> open
+  attempt 2 failed: driver: bad connection; retrying
+  load ada: error: circuitbreaker: open (users-db)
+  load ada: error: circuitbreaker: open (users-db)
+  rejected without a query: true (queries so far: 11)
+  breaker open: 5 failures in a row
+`
