@@ -37,13 +37,51 @@ type call struct {
 	getBody  func() (io.ReadCloser, error) // bodyBuffered: a GetBody over buf for the inner transport
 	taken    atomic.Bool                   // req.Body went to an attempt (bodyRewind, bodyOnce)
 	spent    atomic.Bool                   // an attempt that must not be repeated was made
+
+	// For a request that must not be repeated: the response to its one
+	// attempt, and whether a policy discarded it. A policy of the user's
+	// (a FailureIf that fails a 409, say) may drop that response and try
+	// again; the attempt is refused, and the dropped response, held back
+	// from draining, is what the server answered: RoundTrip returns it.
+	sent    atomic.Pointer[http.Response]
+	held    atomic.Bool
+	discard func(*http.Response) // c.keepSent, bound once per pooled call
+}
+
+// keepSent is the discard func of a request that must not be repeated: it
+// holds back the response to the request's one attempt and discards any
+// other.
+func (c *call) keepSent(resp *http.Response) {
+	if resp != nil && resp == c.sent.Load() {
+		c.held.Store(true)
+		return
+	}
+	c.t.discard(resp)
+}
+
+// outcome settles what Execute returned for a request whose one sent
+// response a policy discarded: that response is the answer unless the
+// policies settled on another of their own making.
+func (c *call) outcome(resp *http.Response, err error) (*http.Response, error) {
+	sent := c.sent.Load()
+	if !c.held.Load() || resp == sent {
+		return resp, err
+	}
+	if resp != nil && err == nil { // a response the policies made (a fallback's)
+		c.t.discard(sent)
+		return resp, nil
+	}
+	if resp != nil {
+		c.t.discard(resp)
+	}
+	return sent, nil
 }
 
 func (t *Transport) call(req *http.Request, policies bool) *call {
 	c, _ := t.calls.Get().(*call)
 	if c == nil {
 		c = &call{}
-		c.fn = c.attempt
+		c.fn, c.discard = c.attempt, c.keepSent
 	}
 	c.t, c.req, c.policies = t, req, policies
 	return c
@@ -54,7 +92,7 @@ func (t *Transport) done(c *call) {
 	if (c.mode == bodyRewind || c.mode == bodyOnce) && !c.taken.Load() {
 		closeBody(c.req)
 	}
-	*c = call{fn: c.fn}
+	*c = call{fn: c.fn, discard: c.discard}
 	t.calls.Put(c)
 }
 
@@ -163,6 +201,9 @@ func (c *call) attempt(ctx context.Context) (*http.Response, error) {
 		release()
 	}
 	handedOff = true
+	if !c.repeat && c.policies && !shedStatus(resp) && !c.spent.Swap(true) {
+		c.sent.Store(resp) // the server took it: no attempt may follow
+	}
 	if !failureStatus(resp.StatusCode) {
 		return resp, nil
 	}

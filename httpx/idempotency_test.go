@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/httpx"
+	"github.com/go-resilience/resilience/retry"
 )
 
 func TestTransportRetriesPOSTOnlyWhenServerDidNotTakeIt(t *testing.T) {
@@ -66,13 +69,8 @@ func TestTransportRetriesPOSTOnlyWhenServerDidNotTakeIt(t *testing.T) {
 				}
 				resp, err := tr.RoundTrip(req)
 				assert.Equal(t, tt.hits, up.hits.Load(), "requests served")
-				if tt.hits == 1 && tt.status >= 500 && policy.name == "stubborn retry" {
-					// It discarded the answer to try again and got refused.
-					assert.ErrorIs(t, err, httpx.ErrNotRepeatable)
-					assert.Nil(t, resp)
-					assert.Equal(t, inner.responses.Load(), inner.closed.Load())
-					return
-				}
+				// A stubborn retry discards the answer to try again and is
+				// refused; the caller still gets the server's one answer.
 				require.NoError(t, err, "the caller gets the response, not an error")
 				assert.Equal(t, tt.status, resp.StatusCode)
 				readAll(t, resp)
@@ -214,4 +212,39 @@ func TestTransportRetriesPOSTThatNeverGotAConnection(t *testing.T) {
 	assert.ErrorIs(t, err, dialErr)
 	assert.EqualValues(t, 3, inner.attempts.Load(), "attempts")
 	assert.Equal(t, []bool{false, false, false}, probe.marks())
+}
+
+// A user's FailureIf may fail a status httpx itself accepts (a 409); the
+// POST still goes out once, and the caller gets the server's answer to it.
+func TestUserFailureIfCannotRepeatAPost(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusConflict)
+		_, _ = io.WriteString(w, "version conflict")
+	}))
+	defer srv.Close()
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	defer base.CloseIdleConnections()
+	conflict := func(resp *http.Response, err error) bool {
+		return err != nil || resp != nil && resp.StatusCode == http.StatusConflict
+	}
+	client := &http.Client{Transport: httpx.NewTransport(base, retry.New(retry.Config[*http.Response]{
+		MaxAttempts: 3, Backoff: retry.Constant(0), FailureIf: conflict,
+	}))}
+
+	resp, err := client.Post(srv.URL, "text/plain", strings.NewReader("v2"))
+	require.NoError(t, err, "the caller gets the server's answer, not the refused re-send")
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusConflict, resp.StatusCode)
+	assert.Equal(t, "version conflict", string(body), "the held-back body is intact")
+	assert.EqualValues(t, 1, hits.Load(), "the POST reached the server once")
+
+	hits.Store(0)
+	resp, err = client.Get(srv.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.EqualValues(t, 3, hits.Load(), "a GET is retried on the user's rule")
 }

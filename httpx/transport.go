@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/retry"
 )
 
 const (
@@ -182,11 +184,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if exec == nil {
 		resp, err = c.attempt(req.Context())
 	} else {
-		ctx := resilience.WithDiscard(req.Context(), t.discardFn) // set by New: the zero Transport has no policies
-		if !c.repeat {
-			ctx = resilience.WithoutRepeat(ctx)
+		var ctx context.Context
+		if c.repeat {
+			ctx = resilience.WithDiscard(req.Context(), t.discardFn) // set by New: the zero Transport has no policies
+		} else {
+			ctx = resilience.WithoutRepeat(resilience.WithDiscard(req.Context(), c.discard))
 		}
 		resp, err = exec.Execute(ctx, c.fn)
+		resp, err = c.outcome(resp, err)
 	}
 	t.done(c)
 	return t.settle(resp, err)
@@ -195,7 +200,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 var errNoOutcome = errors.New("httpx: the policies returned neither a response nor an error")
 
 // settle turns the policies' outcome into a RoundTrip outcome: never a
-// response together with an error.
+// response together with an error, and never neither.
 func (t *Transport) settle(resp *http.Response, err error) (*http.Response, error) {
 	switch {
 	case err == nil && resp == nil:
@@ -205,11 +210,14 @@ func (t *Transport) settle(resp *http.Response, err error) (*http.Response, erro
 	case resp == nil:
 		return nil, unmark(err)
 	}
+	// The policies gave up on a response they judged a failure (a 503
+	// after every retry, a status the user's FailureIf rejects): it is the
+	// server's answer, and a RoundTripper returns it without an error.
 	var se *StatusError
-	if errors.As(err, &se) { // the policies gave up on a failure response: it is the answer
+	if errors.As(err, &se) || errors.Is(err, retry.ErrExhausted) {
 		return resp, nil
 	}
-	t.discard(resp)
+	t.discard(resp) // a policy's own error wins over the response it came with
 	return nil, unmark(err)
 }
 
