@@ -72,6 +72,7 @@ func TestConfigValidate(t *testing.T) {
 		{cfg: httpx.Config{MaxBodyBuffer: -2}, field: "MaxBodyBuffer"},
 		{cfg: httpx.Config{MaxDrain: -2}, field: "MaxDrain"},
 		{cfg: httpx.Config{Policies: []resilience.Policy[*http.Response]{&countingPolicy{}, nil}}, field: "Policies[1]"},
+		{cfg: httpx.Config{Policies: []resilience.Policy[*http.Response]{(*countingPolicy)(nil)}}, field: "Policies[0]"},
 	}
 	for _, tt := range tests {
 		err := tt.cfg.Validate()
