@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"testing"
 
-	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/fallback"
 )
 
@@ -28,7 +27,7 @@ func FuzzValidate(f *testing.F) {
 		} else {
 			bad = append(bad, "Fallback")
 		}
-		fuzzCheckConfig(t, "fallback", cfg.Validate(), bad, func() { run(t, fallback.New(cfg)) })
+		testkit.CheckConfig(t, "fallback", cfg.Validate(), bad, func() { run(t, fallback.New(cfg)) })
 
 		chain := fallback.ChainConfig[int]{}
 		bad = nil
@@ -43,7 +42,7 @@ func FuzzValidate(f *testing.F) {
 		if len(chain.Alternatives) == 0 {
 			bad = append(bad, "Alternatives")
 		}
-		fuzzCheckConfig(t, "fallback", chain.Validate(), bad, func() { run(t, fallback.NewChain(chain)) })
+		testkit.CheckConfig(t, "fallback", chain.Validate(), bad, func() { run(t, fallback.NewChain(chain)) })
 	})
 }
 
@@ -52,33 +51,5 @@ func run(t *testing.T, p *fallback.Policy[int]) {
 	r, err := p.Execute(context.Background(), func(context.Context) (int, error) { return 0, errors.New("down") })
 	if r != 2 || err != nil {
 		t.Fatalf("Execute = %d, %v; want the fallback's 2, nil", r, err)
-	}
-}
-
-// fuzzCheckConfig checks err, what Validate returned, against bad, the
-// fields the documented rules reject (none: the config is valid), and
-// that build (New, and a call) agrees with it.
-func fuzzCheckConfig(t *testing.T, policy string, err error, bad []string, build func()) {
-	t.Helper()
-	panicked := func() (v any) {
-		defer func() { v = recover() }()
-		build()
-		return nil
-	}()
-	if len(bad) == 0 {
-		if err != nil || panicked != nil {
-			t.Fatalf("valid config: Validate() = %v, New panicked with %v", err, panicked)
-		}
-		return
-	}
-	var ce *resilience.ConfigError
-	if !errors.As(err, &ce) || !errors.Is(err, resilience.ErrInvalidConfig) || ce.Policy != policy {
-		t.Fatalf("invalid %v: Validate() = %v, want a %s *ConfigError", bad, err, policy)
-	}
-	if !slices.Contains(bad, ce.Field) {
-		t.Fatalf("Validate() = %v: names %s, want one of %v", err, ce.Field, bad)
-	}
-	if perr, ok := panicked.(error); !ok || perr.Error() != err.Error() {
-		t.Fatalf("New panicked with %v, want Validate's error %v", panicked, err)
 	}
 }

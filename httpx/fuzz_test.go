@@ -1,17 +1,15 @@
 package httpx_test
 
 import (
-	"errors"
 	"fmt"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/httpx"
 	"github.com/go-resilience/resilience/retry"
@@ -45,7 +43,7 @@ func FuzzValidate(f *testing.F) {
 		if maxDrain < -1 {
 			bad = append(bad, "MaxDrain")
 		}
-		fuzzCheckConfig(t, cfg.Validate(), bad, func() { httpx.New(cfg) })
+		testkit.CheckConfig(t, "", cfg.Validate(), bad, func() { httpx.New(cfg) })
 
 		// StandardConfig: the timeouts, the retry and the breaker.
 		std := httpx.StandardConfig{
@@ -87,7 +85,7 @@ func FuzzValidate(f *testing.F) {
 				bad = append(bad, "FailureRate")
 			}
 		}
-		fuzzCheckConfig(t, std.Validate(), bad, func() { httpx.Standard(std) })
+		testkit.CheckConfig(t, "", std.Validate(), bad, func() { httpx.Standard(std) })
 	})
 }
 
@@ -105,33 +103,4 @@ func rateOK(f float64) bool {
 	e, _ := strconv.Atoi(exp)
 	_, frac, _ := strings.Cut(mant, ".")
 	return len(frac)-e <= 19
-}
-
-// fuzzCheckConfig checks err, what Validate returned, against bad, the
-// fields the documented rules reject (none: the config is valid), and
-// that build agrees with it. The error may come from the retry or breaker
-// config that the standard stack builds.
-func fuzzCheckConfig(t *testing.T, err error, bad []string, build func()) {
-	t.Helper()
-	panicked := func() (v any) {
-		defer func() { v = recover() }()
-		build()
-		return nil
-	}()
-	if len(bad) == 0 {
-		if err != nil || panicked != nil {
-			t.Fatalf("valid config: Validate() = %v, New panicked with %v", err, panicked)
-		}
-		return
-	}
-	var ce *resilience.ConfigError
-	if !errors.As(err, &ce) || !errors.Is(err, resilience.ErrInvalidConfig) {
-		t.Fatalf("invalid %v: Validate() = %v, want a *ConfigError", bad, err)
-	}
-	if !slices.Contains(bad, ce.Field) {
-		t.Fatalf("Validate() = %v: names %s, want one of %v", err, ce.Field, bad)
-	}
-	if perr, ok := panicked.(error); !ok || perr.Error() != err.Error() {
-		t.Fatalf("New panicked with %v, want Validate's error %v", panicked, err)
-	}
 }

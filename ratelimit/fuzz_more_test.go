@@ -2,14 +2,12 @@ package ratelimit_test
 
 import (
 	"context"
-	"errors"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"math"
 	"math/big"
-	"slices"
 	"testing"
 	"time"
 
-	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/ratelimit"
 )
 
@@ -55,7 +53,7 @@ func FuzzValidate(f *testing.F) {
 		if maxWait < 0 {
 			bad = append(bad, "MaxWait")
 		}
-		fuzzCheckConfig(t, "ratelimit", cfg.Validate(), bad, func() {
+		testkit.CheckConfig(t, "ratelimit", cfg.Validate(), bad, func() {
 			l := ratelimit.New(cfg)
 			if l.Interval() <= 0 {
 				t.Fatalf("Interval() = %v, want > 0", l.Interval())
@@ -66,32 +64,4 @@ func FuzzValidate(f *testing.F) {
 			}
 		})
 	})
-}
-
-// fuzzCheckConfig checks err, what Validate returned, against bad, the
-// fields the documented rules reject (none: the config is valid), and
-// that build (New, and a call) agrees with it.
-func fuzzCheckConfig(t *testing.T, policy string, err error, bad []string, build func()) {
-	t.Helper()
-	panicked := func() (v any) {
-		defer func() { v = recover() }()
-		build()
-		return nil
-	}()
-	if len(bad) == 0 {
-		if err != nil || panicked != nil {
-			t.Fatalf("valid config: Validate() = %v, New panicked with %v", err, panicked)
-		}
-		return
-	}
-	var ce *resilience.ConfigError
-	if !errors.As(err, &ce) || !errors.Is(err, resilience.ErrInvalidConfig) || ce.Policy != policy {
-		t.Fatalf("invalid %v: Validate() = %v, want a %s *ConfigError", bad, err, policy)
-	}
-	if !slices.Contains(bad, ce.Field) {
-		t.Fatalf("Validate() = %v: names %s, want one of %v", err, ce.Field, bad)
-	}
-	if perr, ok := panicked.(error); !ok || perr.Error() != err.Error() {
-		t.Fatalf("New panicked with %v, want Validate's error %v", panicked, err)
-	}
 }

@@ -1,13 +1,11 @@
 package retry_test
 
 import (
-	"errors"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"math"
-	"slices"
 	"testing"
 	"time"
 
-	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -205,33 +203,6 @@ func FuzzValidate(f *testing.F) {
 			bad = append(bad, "MaxDuration")
 		}
 		bad = append(bad, backoffProblems(cfg.Backoff)...)
-		checkValidate(t, cfg.Validate(), bad, func() { retry.New(cfg) })
+		testkit.CheckConfig(t, "retry", cfg.Validate(), bad, func() { retry.New(cfg) })
 	})
-}
-
-// checkValidate checks err, the result of Validate, against the invalid
-// fields bad (none: valid), and that build (New) agrees with it.
-func checkValidate(t *testing.T, err error, bad []string, build func()) {
-	t.Helper()
-	panicked := func() (v any) {
-		defer func() { v = recover() }()
-		build()
-		return nil
-	}()
-	if len(bad) == 0 {
-		if err != nil || panicked != nil {
-			t.Fatalf("valid config: Validate() = %v, New panicked with %v", err, panicked)
-		}
-		return
-	}
-	var ce *resilience.ConfigError
-	if !errors.As(err, &ce) || !errors.Is(err, resilience.ErrInvalidConfig) || ce.Policy != "retry" {
-		t.Fatalf("invalid %v: Validate() = %v, want a retry *ConfigError", bad, err)
-	}
-	if !slices.Contains(bad, ce.Field) {
-		t.Fatalf("Validate() = %v: names %s, want one of %v", err, ce.Field, bad)
-	}
-	if perr, ok := panicked.(error); !ok || perr.Error() != err.Error() {
-		t.Fatalf("New panicked with %v, want Validate's error %v", panicked, err)
-	}
 }

@@ -1,43 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"io"
-	"os"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/go-resilience/resilience/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// TestRun runs the program and checks what it prints, so that the example
-// keeps working and keeps saying what its comments say.
-func TestRun(t *testing.T) {
-	var out bytes.Buffer
-	require.NoError(t, run(&out))
-	assert.Equal(t, want, out.String())
-}
-
-// TestMainPrints runs main as go run does, with its standard output
-// captured.
-func TestMainPrints(t *testing.T) {
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	stdout := os.Stdout
-	os.Stdout = w
-	defer func() { os.Stdout = stdout }()
-	printed := make(chan string)
-	go func() {
-		b, _ := io.ReadAll(r)
-		printed <- string(b)
-	}()
-	main()
-	require.NoError(t, w.Close())
-	assert.Equal(t, want, <-printed)
-}
+// TestRun runs the program and checks what it prints, through run and
+// through main, so that the example keeps working and keeps saying what its
+// comments say.
+func TestRun(t *testing.T) { testkit.CheckProgram(t, run, main, want) }
 
 const want = `1. Two dropped connections, then an answer:
   attempt 1 failed: driver: bad connection; retrying

@@ -1,0 +1,83 @@
+// Package testkit holds the test helpers that the module's packages share:
+// the check behind every FuzzValidate, and the harness that keeps the
+// example programs printing what their comments say.
+package testkit
+
+import (
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/go-resilience/resilience"
+)
+
+// CheckConfig checks err, what a Validate returned, against bad, the
+// fields that the documented rules reject (none: the config is valid), and
+// that build (New, and perhaps a call) agrees: it must not panic for a
+// valid config and must panic with Validate's error for an invalid one.
+// policy is the ConfigError.Policy expected; "" accepts any (a config that
+// builds others').
+func CheckConfig(t testing.TB, policy string, err error, bad []string, build func()) {
+	t.Helper()
+	panicked := func() (v any) {
+		defer func() { v = recover() }()
+		build()
+		return nil
+	}()
+	if len(bad) == 0 {
+		if err != nil || panicked != nil {
+			t.Fatalf("valid config: Validate() = %v, New panicked with %v", err, panicked)
+		}
+		return
+	}
+	var ce *resilience.ConfigError
+	if !errors.As(err, &ce) || !errors.Is(err, resilience.ErrInvalidConfig) || policy != "" && ce.Policy != policy {
+		t.Fatalf("invalid %v: Validate() = %v, want a %s *ConfigError", bad, err, policy)
+	}
+	if !slices.Contains(bad, ce.Field) {
+		t.Fatalf("Validate() = %v: names %s, want one of %v", err, ce.Field, bad)
+	}
+	if perr, ok := panicked.(error); !ok || perr.Error() != err.Error() {
+		t.Fatalf("New panicked with %v, want Validate's error %v", panicked, err)
+	}
+}
+
+// CheckProgram checks that an example program prints want, both through
+// its run func and through main as `go run` calls it (standard output
+// captured).
+func CheckProgram(t *testing.T, run func(io.Writer) error, main func(), want string) {
+	t.Helper()
+	var out stringWriter
+	if err := run(&out); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if out.s != want {
+		t.Errorf("run printed:\n%s\nwant:\n%s", out.s, want)
+	}
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	defer func() { os.Stdout = stdout }()
+	printed := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		printed <- string(b)
+	}()
+	main()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-printed; got != want {
+		t.Errorf("main printed:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+type stringWriter struct{ s string }
+
+func (w *stringWriter) Write(p []byte) (int, error) { w.s += string(p); return len(p), nil }
