@@ -3,6 +3,7 @@ package bulkhead_test
 import (
 	"context"
 	"errors"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,24 +19,6 @@ import (
 )
 
 func ok(context.Context) (int, error) { return 1, nil }
-
-// recorder collects the events an Observer sees.
-type recorder struct {
-	mu     sync.Mutex
-	events []resilience.Event
-}
-
-func (r *recorder) Observe(_ context.Context, e resilience.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) all() []resilience.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]resilience.Event(nil), r.events...)
-}
 
 func TestExecutePassesOutcomeThrough(t *testing.T) {
 	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 2})
@@ -55,7 +38,7 @@ func TestExecutePassesOutcomeThrough(t *testing.T) {
 }
 
 func TestExecuteRejectsAtOnceWhenFull(t *testing.T) {
-	rec := &recorder{}
+	rec := &testkit.Events{}
 	var hooked []error
 	b := bulkhead.New(bulkhead.Config[int]{
 		Name: "db", MaxConcurrent: 1, Observer: rec,
@@ -77,7 +60,7 @@ func TestExecuteRejectsAtOnceWhenFull(t *testing.T) {
 	assert.Equal(t, bulkhead.FullError{Name: "db", MaxConcurrent: 1}, *full)
 	assert.EqualError(t, err, "bulkhead: full (db: 1 in flight)")
 	assert.Equal(t, []error{err}, hooked, "OnRejected calls")
-	assert.Equal(t, []resilience.Event{{Policy: "bulkhead", Name: "db", Kind: resilience.EventRejected, Err: err}}, rec.all())
+	assert.Equal(t, []resilience.Event{{Policy: "bulkhead", Name: "db", Kind: resilience.EventRejected, Err: err}}, rec.All())
 }
 
 func TestFullErrorMessage(t *testing.T) {
@@ -166,7 +149,7 @@ func TestMaxWaitFollowsTheClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		realStart := time.Now() // the bubble's fake time
 		mock := clock.NewMock()
-		rec := &recorder{}
+		rec := &testkit.Events{}
 		var hooked atomic.Int32
 		b := bulkhead.New(bulkhead.Config[int]{
 			MaxConcurrent: 1, MaxWait: time.Second, Clock: mock, Observer: rec,
@@ -200,7 +183,7 @@ func TestMaxWaitFollowsTheClock(t *testing.T) {
 		require.ErrorAs(t, err, &full)
 		assert.Equal(t, time.Second, full.Waited, "FullError.Waited")
 		assert.Equal(t, int32(1), hooked.Load(), "OnRejected calls")
-		assert.Equal(t, []resilience.Event{{Policy: "bulkhead", Kind: resilience.EventRejected, Err: err, Duration: time.Second}}, rec.all())
+		assert.Equal(t, []resilience.Event{{Policy: "bulkhead", Kind: resilience.EventRejected, Err: err, Duration: time.Second}}, rec.All())
 		assert.Zero(t, b.Waiting(), "Waiting() after the rejection")
 	})
 }
@@ -222,7 +205,7 @@ func TestMaxWaitWithRealClock(t *testing.T) {
 func TestWaiterGetsPermitWhenReleased(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mock := clock.NewMock()
-		rec := &recorder{}
+		rec := &testkit.Events{}
 		var waited []time.Duration
 		b := bulkhead.New(bulkhead.Config[int]{
 			Name: "svc", MaxConcurrent: 1, MaxWait: time.Second, Clock: mock, Observer: rec,
@@ -241,7 +224,7 @@ func TestWaiterGetsPermitWhenReleased(t *testing.T) {
 		release()
 		require.NoError(t, <-done)
 		assert.Equal(t, []time.Duration{300 * time.Millisecond}, waited, "OnAcquired waits")
-		assert.Equal(t, []resilience.Event{{Policy: "bulkhead", Name: "svc", Kind: resilience.EventAcquired, Duration: 300 * time.Millisecond}}, rec.all())
+		assert.Equal(t, []resilience.Event{{Policy: "bulkhead", Name: "svc", Kind: resilience.EventAcquired, Duration: 300 * time.Millisecond}}, rec.All())
 		assert.Zero(t, b.InFlight(), "InFlight() after the call")
 	})
 }

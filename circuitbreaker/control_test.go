@@ -3,6 +3,7 @@ package circuitbreaker_test
 import (
 	"context"
 	"errors"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"testing"
 	"time"
 
@@ -138,12 +139,12 @@ func TestPanickingOnStateChangeDoesNotStopLaterAnnouncements(t *testing.T) {
 
 func TestEvents(t *testing.T) {
 	clk := newMock()
-	rec := &recorder{}
+	rec := &testkit.Events{}
 	b := tripped(t, circuitbreaker.Config[int]{Name: "db", OpenDelay: time.Second, Clock: clk, Observer: rec})
 	err := run(b, false)
 	clk.Add(time.Second)
 	require.NoError(t, run(b, false))
-	events := rec.all()
+	events := rec.All()
 	require.Len(t, events, 4, "events: %+v", events)
 	for _, e := range events {
 		assert.Equal(t, "circuitbreaker", e.Policy)
@@ -158,13 +159,13 @@ func TestEvents(t *testing.T) {
 }
 
 func TestEventsGoToTheProcessObserver(t *testing.T) {
-	rec := &recorder{}
+	rec := &testkit.Events{}
 	resilience.SetObserver(rec)
 	defer resilience.SetObserver(nil)
 	b := circuitbreaker.New(circuitbreaker.Config[int]{Clock: newMock()})
 	b.ForceOpen()
 	_ = run(b, false)
-	events := rec.all()
+	events := rec.All()
 	require.Len(t, events, 2)
 	assert.Equal(t, resilience.EventStateChange, events[0].Kind)
 	assert.Equal(t, resilience.EventRejected, events[1].Kind)

@@ -70,24 +70,6 @@ func (c *changes) all() []string {
 	return append([]string(nil), c.got...)
 }
 
-// recorder collects the events an Observer sees.
-type recorder struct {
-	mu     sync.Mutex
-	events []resilience.Event
-}
-
-func (r *recorder) Observe(_ context.Context, e resilience.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) all() []resilience.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]resilience.Event(nil), r.events...)
-}
-
 // openErr returns err as an *OpenError, failing the test if it is not one.
 func openErr(t *testing.T, err error) *circuitbreaker.OpenError {
 	t.Helper()

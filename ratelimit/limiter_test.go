@@ -3,8 +3,8 @@ package ratelimit_test
 import (
 	"context"
 	"errors"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +17,6 @@ import (
 )
 
 func ok(context.Context) (int, error) { return 1, nil }
-
-// recorder collects the events an Observer sees.
-type recorder struct {
-	mu     sync.Mutex
-	events []resilience.Event
-}
-
-func (r *recorder) Observe(_ context.Context, e resilience.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) all() []resilience.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]resilience.Event(nil), r.events...)
-}
 
 // step is one move of a mock clock followed by one Allow.
 type step struct {
@@ -113,7 +95,7 @@ func TestLargestBurst(t *testing.T) {
 
 func TestRejectionRetryAfter(t *testing.T) {
 	mock := clock.NewMock()
-	rec := &recorder{}
+	rec := &testkit.Events{}
 	var hooked []error
 	l := ratelimit.New(ratelimit.Config[int]{
 		Name: "api", Rate: 2, Burst: 2, Clock: mock, Observer: rec, // a token per 500ms
@@ -149,7 +131,7 @@ func TestRejectionRetryAfter(t *testing.T) {
 	for _, err := range errs {
 		events = append(events, resilience.Event{Policy: "ratelimit", Name: "api", Kind: resilience.EventRejected, Err: err})
 	}
-	assert.Equal(t, events, rec.all(), "observed events")
+	assert.Equal(t, events, rec.All(), "observed events")
 
 	mock.Add(time.Millisecond)
 	_, err := l.Execute(ctx, ok)

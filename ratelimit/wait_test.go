@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -31,7 +32,7 @@ func TestMaxWaitWaitsThenAdmits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		realStart := time.Now() // the bubble's fake time
 		mock := clock.NewMock()
-		rec := &recorder{}
+		rec := &testkit.Events{}
 		l := ratelimit.New(ratelimit.Config[int]{
 			Name: "api", Rate: 1, MaxWait: 2 * time.Second, Clock: mock, Observer: rec,
 			OnRejected: func(context.Context, error) { t.Error("OnRejected called for an admitted wait") },
@@ -57,7 +58,7 @@ func TestMaxWaitWaitsThenAdmits(t *testing.T) {
 		assert.Equal(t, []resilience.Event{
 			{Policy: "ratelimit", Name: "api", Kind: resilience.EventAcquired, Duration: time.Second},
 			{Policy: "ratelimit", Name: "api", Kind: resilience.EventAcquired, Duration: 2 * time.Second},
-		}, rec.all())
+		}, rec.All())
 	})
 }
 

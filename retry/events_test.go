@@ -2,6 +2,7 @@ package retry_test
 
 import (
 	"context"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 )
 
 func TestObserverEvents(t *testing.T) {
-	rec := &recorder{}
+	rec := &testkit.Events{}
 	mock := clock.NewMock()
 	cfg := retry.Config[int]{Name: "db", MaxAttempts: 3, Backoff: retry.Constant(0), Observer: rec, Clock: mock}
 	fn, _ := script(func(n int) (int, error) {
@@ -27,17 +28,17 @@ func TestObserverEvents(t *testing.T) {
 		{Policy: "retry", Name: "db", Kind: resilience.EventRetry, Attempt: 2, Err: errBoom, Duration: 2 * time.Second},
 		{Policy: "retry", Name: "db", Kind: resilience.EventExhausted, Attempt: 3, Err: errBoom, Duration: 3 * time.Second},
 	}
-	assert.Equal(t, want, rec.all(), "events")
+	assert.Equal(t, want, rec.All(), "events")
 }
 
 func TestProcessWideObserver(t *testing.T) {
-	rec := &recorder{}
+	rec := &testkit.Events{}
 	resilience.SetObserver(rec)
 	defer resilience.SetObserver(nil)
 	fn, _ := failing(2)
 	_, err := retry.New(now(3)).Execute(context.Background(), fn)
 	require.NoError(t, err)
-	events := rec.all()
+	events := rec.All()
 	require.Len(t, events, 1, "events")
 	assert.Equal(t, resilience.EventRetry, events[0].Kind, "kind")
 }
@@ -47,7 +48,7 @@ func TestObserverSetDuringTheLoop(t *testing.T) {
 	// in for the start.
 	defer resilience.SetObserver(nil)
 	mock := clock.NewMock()
-	rec := &recorder{}
+	rec := &testkit.Events{}
 	fn, _ := script(func(n int) (int, error) {
 		mock.Add(time.Second)
 		resilience.SetObserver(rec)
@@ -60,15 +61,15 @@ func TestObserverSetDuringTheLoop(t *testing.T) {
 		{Policy: "retry", Kind: resilience.EventRetry, Attempt: 1, Err: errBoom},
 		{Policy: "retry", Kind: resilience.EventExhausted, Attempt: 2, Err: errBoom, Duration: time.Second},
 	}
-	assert.Equal(t, want, rec.all(), "events")
+	assert.Equal(t, want, rec.All(), "events")
 
 	// Giving up after one attempt, the loop was never timed.
 	resilience.SetObserver(nil)
-	rec = &recorder{}
+	rec = &testkit.Events{}
 	cfg.MaxAttempts = 1
 	_, _ = retry.New(cfg).Execute(context.Background(), fn)
 	want = []resilience.Event{{Policy: "retry", Kind: resilience.EventExhausted, Attempt: 1, Err: errBoom}}
-	assert.Equal(t, want, rec.all(), "events")
+	assert.Equal(t, want, rec.All(), "events")
 }
 
 func TestOnRetryEvent(t *testing.T) {

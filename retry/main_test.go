@@ -3,7 +3,6 @@ package retry_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -94,22 +93,4 @@ func newNoWaitClock() noWaitClock {
 func (c noWaitClock) Timer(d time.Duration) *clock.Timer {
 	*c.timers = append(*c.timers, d)
 	return c.Mock.Timer(0)
-}
-
-// recorder is an Observer that keeps the events it sees.
-type recorder struct {
-	mu     sync.Mutex
-	events []resilience.Event
-}
-
-func (r *recorder) Observe(_ context.Context, e resilience.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) all() []resilience.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]resilience.Event(nil), r.events...)
 }

@@ -4,10 +4,12 @@
 package testkit
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/go-resilience/resilience"
@@ -81,3 +83,24 @@ func CheckProgram(t *testing.T, run func(io.Writer) error, main func(), want str
 type stringWriter struct{ s string }
 
 func (w *stringWriter) Write(p []byte) (int, error) { w.s += string(p); return len(p), nil }
+
+// Events is a resilience.Observer that keeps every event it sees; safe
+// for concurrent use.
+type Events struct {
+	mu     sync.Mutex // guards events
+	events []resilience.Event
+}
+
+// Observe records e.
+func (r *Events) Observe(_ context.Context, e resilience.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+// All returns a copy of the events seen so far, in order.
+func (r *Events) All() []resilience.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]resilience.Event(nil), r.events...)
+}
