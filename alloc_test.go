@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -40,4 +41,32 @@ func TestIsPermanentAllocatesNothing(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs, "IsPermanent: %v allocs, want 0", allocs)
+}
+
+func TestHoldAllocations(t *testing.T) {
+	base := context.Background()
+	values := resilience.WithDiscard(base, func(int) {})
+	timed, cancel := context.WithTimeout(base, time.Hour)
+	defer cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		max  float64
+	}{
+		// The Hold (its caller's state, here on its own), the held context
+		// and its cancel func.
+		{"ctx that ends with base", values, 3},
+		// And the link to ctx: context.AfterFunc's context, its stop func,
+		// the func it runs.
+		{"ctx with a timeout", timed, 6},
+	} {
+		allocs := testing.AllocsPerRun(1000, func() {
+			h := new(resilience.Hold)
+			_ = h.Start(tc.ctx, base)
+			h.Keep()
+			h.Release()
+		})
+		t.Logf("%s: Start, Keep and Release allocate %v", tc.name, allocs)
+		assert.LessOrEqual(t, allocs, tc.max, "%s: Start, Keep and Release allocate %v, want <= %v", tc.name, allocs, tc.max)
+	}
 }

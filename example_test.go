@@ -97,11 +97,12 @@ func ExampleHold() {
 	caller := context.Background()
 	policyCtx, endPolicies := context.WithCancel(caller)
 
-	attemptCtx, keep, release := resilience.Hold(policyCtx, caller)
-	keep()        // the attempt produced a result the caller will read
+	var h resilience.Hold // a field of the caller's per-attempt state
+	attemptCtx := h.Start(policyCtx, caller)
+	h.Keep()      // the attempt produced a result the caller will read
 	endPolicies() // the policies return and cancel their contexts...
 	fmt.Println("after policies:", attemptCtx.Err())
-	release() // ...and the caller releases the attempt when done reading
+	h.Release() // ...and the caller releases the attempt when done reading
 	fmt.Println("after release:", attemptCtx.Err())
 	// Output:
 	// after policies: <nil>

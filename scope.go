@@ -1,18 +1,15 @@
 package resilience
 
-import (
-	"context"
-	"sync"
-)
+import "context"
 
 // This file is the seam for results that hold resources (an
 // *http.Response's body and the connection under it). Policies that drop a
 // result (a retried 503, a hedge loser, an outcome replaced by a fallback,
 // a value that arrived after a timeout) hand it to Discard before the next
 // attempt starts. A caller whose result outlives Execute runs each attempt
-// under Hold, so that the attempt's resources are released when the caller
-// is done with the result rather than when the policies return. Without the
-// seam, everything is released when Execute returns.
+// under a [Hold] (hold.go), so that the attempt's resources are released
+// when the caller is done with the result rather than when the policies
+// return. Without the seam, everything is released when Execute returns.
 
 type discardKey[R any] struct{}
 
@@ -30,55 +27,6 @@ func Discard[R any](ctx context.Context, r R) {
 	if d, ok := ctx.Value(discardKey[R]{}).(func(R)); ok && d != nil {
 		d(r)
 	}
-}
-
-// Hold returns a context for one attempt whose result may be used after
-// the policies have returned. Until keep is called, held is cancelled
-// whenever ctx is, so policies' timeouts and cancellations bound the attempt.
-// After keep, held no longer follows ctx: it is cancelled only when base
-// (the caller's own context) is done or when release is called. Values of
-// ctx stay visible through held.
-//
-// Call keep once the attempt has produced a result that may be returned,
-// and release when the caller is done with that result or when the result
-// is discarded. Both are safe to call more than once and from any
-// goroutine; keep after release does nothing. release must always be
-// called: it stops what Hold started.
-func Hold(ctx, base context.Context) (held context.Context, keep, release func()) {
-	h := &hold{}
-	held, h.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
-	h.stop = context.AfterFunc(ctx, func() { h.cancel(context.Cause(ctx)) })
-	keep = func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if h.released || h.kept {
-			return
-		}
-		h.kept = true
-		if h.stop() { // detached from ctx before it ended: follow base now
-			h.stop = context.AfterFunc(base, func() { h.cancel(context.Cause(base)) })
-		}
-	}
-	release = func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if h.released {
-			return
-		}
-		h.released = true
-		h.stop()
-		h.cancel(context.Canceled)
-	}
-	return held, keep, release
-}
-
-type hold struct {
-	cancel context.CancelCauseFunc
-
-	mu       sync.Mutex  // guards the fields below
-	stop     func() bool // unlinks held from the context it follows
-	kept     bool
-	released bool
 }
 
 type noRepeatKey struct{}

@@ -35,8 +35,9 @@ func TestHoldFollowsCtxUntilKept(t *testing.T) {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	policyCtx, cancelPolicy := context.WithCancelCause(base)
-	held, _, release := resilience.Hold(policyCtx, base)
-	defer release()
+	var h resilience.Hold
+	held := h.Start(policyCtx, base)
+	defer h.Release()
 
 	cause := errors.New("attempt timed out")
 	cancelPolicy(cause)
@@ -50,26 +51,28 @@ func TestHoldOutlivesPoliciesAfterKeep(t *testing.T) {
 	base, cancelBase := context.WithCancel(httptrace.WithClientTrace(context.WithValue(context.Background(), key{}, "v"), trace))
 	defer cancelBase()
 	policyCtx, cancelPolicy := context.WithCancel(base)
-	held, keep, release := resilience.Hold(policyCtx, base)
-	keep()
-	keep() // idempotent
+	var h resilience.Hold
+	held := h.Start(policyCtx, base)
+	h.Keep()
+	h.Keep() // idempotent
 	cancelPolicy()
 	assert.NoError(t, held.Err(), "after keep, a policy's cancellation no longer reaches the attempt")
 	assert.Equal(t, "v", held.Value(key{}), "values stay visible")
 	assert.Same(t, trace, httptrace.ContextClientTrace(held))
 
-	release()
+	h.Release()
 	<-held.Done()
 	assert.ErrorIs(t, held.Err(), context.Canceled)
-	release() // idempotent
-	keep()    // after release: nothing
+	h.Release() // idempotent
+	h.Keep()    // after release: nothing
 }
 
 func TestHoldFollowsBaseAfterKeep(t *testing.T) {
 	base, cancelBase := context.WithCancelCause(context.Background())
-	held, keep, release := resilience.Hold(base, base)
-	defer release()
-	keep()
+	var h resilience.Hold
+	held := h.Start(base, base)
+	defer h.Release()
+	h.Keep()
 	gone := errors.New("client went away")
 	cancelBase(gone)
 	<-held.Done()
@@ -79,10 +82,11 @@ func TestHoldFollowsBaseAfterKeep(t *testing.T) {
 func TestHoldKeepAfterPolicyEnded(t *testing.T) {
 	base := context.Background()
 	policyCtx, cancelPolicy := context.WithCancel(base)
-	held, keep, release := resilience.Hold(policyCtx, base)
-	defer release()
+	var h resilience.Hold
+	held := h.Start(policyCtx, base)
+	defer h.Release()
 	cancelPolicy()
-	keep() // too late: the attempt was already ended by its policy
+	h.Keep() // too late: the attempt was already ended by its policy
 	<-held.Done()
 	require.Error(t, held.Err())
 }
@@ -91,11 +95,12 @@ func TestHoldConcurrentKeepAndRelease(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		base := context.Background()
 		policyCtx, cancelPolicy := context.WithCancel(base)
-		held, keep, release := resilience.Hold(policyCtx, base)
+		var h resilience.Hold
+		held := h.Start(policyCtx, base)
 		var wg sync.WaitGroup
 		wg.Add(3)
-		go func() { defer wg.Done(); keep() }()
-		go func() { defer wg.Done(); release() }()
+		go func() { defer wg.Done(); h.Keep() }()
+		go func() { defer wg.Done(); h.Release() }()
 		go func() { defer wg.Done(); cancelPolicy() }()
 		wg.Wait()
 		<-held.Done() // release always ends it

@@ -18,6 +18,15 @@ func BenchmarkExecute(b *testing.B) {
 	})
 }
 
+func BenchmarkExecuteSerial(b *testing.B) {
+	bh := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1 << 20})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = bh.Execute(ctx, ok)
+	}
+}
+
 func BenchmarkExecuteFull(b *testing.B) {
 	bh := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
 	ctx := context.Background()

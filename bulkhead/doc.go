@@ -23,5 +23,8 @@
 // permits guards, say, every query to one database whatever it returns.
 //
 // A Bulkhead is safe for concurrent use by multiple goroutines. Taking a
-// free permit allocates nothing.
+// free permit and giving it back are one atomic compare-and-swap each: no
+// lock, no allocation. Only a call that must queue takes the bulkhead's
+// lock, and a permit given back while calls are queued goes straight to
+// the first of them.
 package bulkhead

@@ -147,7 +147,7 @@ func (c *call) body() (io.ReadCloser, func() (io.ReadCloser, error), error) {
 	return b, req.GetBody, nil
 }
 
-// attempt sends one clone of the request. It runs under resilience.Hold:
+// attempt sends one clone of the request. It runs under a resilience.Hold:
 // until a response arrives the policies' ctx bounds it; after that only
 // the caller's ctx does, until the response body is closed or discarded.
 func (c *call) attempt(ctx context.Context) (*http.Response, error) {
@@ -155,22 +155,24 @@ func (c *call) attempt(ctx context.Context) (*http.Response, error) {
 	if c.spent.Load() {
 		return nil, resilience.Permanent(ErrNotRepeatable)
 	}
-	body, getBody, err := c.body()
+	reqBody, getBody, err := c.body()
 	if err != nil {
 		return nil, resilience.Permanent(err)
 	}
-	held, keep, release := ctx, noop, noop
+	held := ctx
+	var b *body // holds the attempt; becomes the response body's wrapper
 	if c.policies {
 		// Until a response arrives the policies' ctx bounds the attempt;
 		// after that only the caller's, until the body is closed or
 		// discarded (and a discard can end a slow drain by releasing).
 		// Without policies ctx is the caller's, and nothing is discarded.
-		held, keep, release = resilience.Hold(ctx, req.Context())
+		b = &body{}
+		held = b.hold.Start(ctx, req.Context())
 	}
 	handedOff := false
 	defer func() {
-		if !handedOff { // the inner transport panicked
-			release()
+		if !handedOff && b != nil { // the inner transport panicked
+			b.hold.Release()
 		}
 	}()
 	var ct *connTrace
@@ -179,7 +181,7 @@ func (c *call) attempt(ctx context.Context) (*http.Response, error) {
 		held = httptrace.WithClientTrace(held, &ct.trace)
 	}
 	r := req.Clone(held)
-	r.Body, r.GetBody = body, getBody
+	r.Body, r.GetBody = reqBody, getBody
 
 	resp, err := c.t.nextRT().RoundTrip(r)
 	if err != nil || resp == nil {
@@ -189,16 +191,20 @@ func (c *call) attempt(ctx context.Context) (*http.Response, error) {
 		if err == nil {
 			err = errNoResponse
 		}
-		release()
+		if b != nil {
+			b.hold.Release()
+		}
 		handedOff = true
 		return nil, c.failure(ctx, nil, err, ct)
 	}
-	keep()
 	if resp.Request == r {
 		resp.Request = req
 	}
-	if !c.policies || !wrapBody(resp, release) {
-		release()
+	if b != nil {
+		b.hold.Keep()
+		if !wrapBody(resp, b) {
+			b.hold.Release()
+		}
 	}
 	handedOff = true
 	if !c.repeat && c.policies && !shedStatus(resp) && !c.spent.Swap(true) {
@@ -209,8 +215,6 @@ func (c *call) attempt(ctx context.Context) (*http.Response, error) {
 	}
 	return resp, c.failure(ctx, resp, nil, ct)
 }
-
-func noop() {}
 
 var errNoResponse = errors.New("httpx: RoundTrip returned neither a response nor an error")
 

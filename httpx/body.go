@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/go-resilience/resilience"
 )
 
 // drainTimeout bounds the drain of one discarded body, so that a server
@@ -12,12 +14,12 @@ import (
 // connection is closed instead of reused.
 const drainTimeout = time.Second
 
-// body wraps the body of a response an attempt produced. The attempt ran
-// under resilience.Hold; Close (or a discard) releases what the attempt
-// held: its context, and with it the connection's claim on the caller.
+// body wraps the body of a response an attempt produced, and holds the
+// attempt: it ran under hold, which Close (or a discard) releases, and
+// with it the connection's claim on the caller. One allocation serves both.
 type body struct {
-	rc      io.ReadCloser
-	release func()
+	rc   io.ReadCloser
+	hold resilience.Hold
 }
 
 func (b *body) Read(p []byte) (int, error) { return b.rc.Read(p) }
@@ -25,14 +27,14 @@ func (b *body) Read(p []byte) (int, error) { return b.rc.Read(p) }
 // Close closes the body and releases the attempt.
 func (b *body) Close() error {
 	err := b.rc.Close()
-	b.release()
+	b.hold.Release()
 	return err
 }
 
 // drain reads and drops at most max bytes of a discarded body, for at most
 // drainTimeout, so that its connection can be reused.
 func (b *body) drain(max int64) {
-	stop := time.AfterFunc(drainTimeout, b.release) // ends the read by cancelling the attempt
+	stop := time.AfterFunc(drainTimeout, b.hold.Release) // ends the read by cancelling the attempt
 	drain(b.rc, max)
 	stop.Stop()
 }
@@ -40,24 +42,25 @@ func (b *body) drain(max int64) {
 // switchingBody is the body of a 101 Switching Protocols response: the
 // upgraded connection, which callers also write to.
 type switchingBody struct {
-	body
+	*body
 	w io.Writer
 }
 
 func (b *switchingBody) Write(p []byte) (int, error) { return b.w.Write(p) }
 
-// wrapBody makes resp.Body release the attempt when closed. It returns
-// false when there is no body to wrap: the caller releases at once.
-func wrapBody(resp *http.Response, release func()) bool {
+// wrapBody makes resp.Body b, which releases the attempt when closed. It
+// returns false when there is no body to wrap: the caller releases at once.
+func wrapBody(resp *http.Response, b *body) bool {
 	switch resp.Body {
 	case nil, http.NoBody:
 		return false
 	}
+	b.rc = resp.Body
 	if w, ok := resp.Body.(io.Writer); ok && resp.StatusCode == http.StatusSwitchingProtocols {
-		resp.Body = &switchingBody{body: body{rc: resp.Body, release: release}, w: w}
+		resp.Body = &switchingBody{body: b, w: w}
 		return true
 	}
-	resp.Body = &body{rc: resp.Body, release: release}
+	resp.Body = b
 	return true
 }
 

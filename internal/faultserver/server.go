@@ -2,6 +2,7 @@ package faultserver
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log"
@@ -59,8 +60,9 @@ type Server struct {
 
 	injected [NumFaults]atomic.Int64
 
-	mu      sync.Mutex // guards records
+	mu      sync.Mutex // guards records and changed
 	records map[string]*Record
+	changed chan struct{} // closed and replaced whenever a record changes
 }
 
 // Start starts a Server on a loopback port.
@@ -85,6 +87,7 @@ func Start(cfg Config) (*Server, error) {
 		closing: make(chan struct{}),
 		served:  make(chan error, 1),
 		records: make(map[string]*Record),
+		changed: make(chan struct{}),
 	}
 	s.srv = &http.Server{
 		Handler:  s,
@@ -206,6 +209,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// touch wakes the waiters of WaitRecord. It requires that s.mu is held.
+func (s *Server) touch() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// WaitRecord waits until the record of id satisfies until (a record not
+// yet made is the zero Record) and returns it, or returns ctx's error.
+// Tests use it to wait for the server's side of an exchange, which may
+// finish after the client's.
+func (s *Server) WaitRecord(ctx context.Context, id string, until func(Record) bool) (Record, error) {
+	for {
+		s.mu.Lock()
+		changed := s.changed
+		s.mu.Unlock()
+		rec := s.Record(id)
+		if until(rec) {
+			return rec, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return rec, ctx.Err()
+		}
+	}
+}
+
 // arrive records an arrival of id and returns its number and its fault.
 func (s *Server) arrive(id string) (int, Fault) {
 	s.mu.Lock()
@@ -216,6 +246,7 @@ func (s *Server) arrive(id string) (int, Fault) {
 	}
 	rec.Arrivals++
 	arrival := rec.Arrivals
+	s.touch()
 	s.mu.Unlock()
 
 	fault := None
@@ -228,6 +259,7 @@ func (s *Server) arrive(id string) (int, Fault) {
 	s.injected[fault].Add(1)
 	s.mu.Lock()
 	rec.Faults = append(rec.Faults, fault)
+	s.touch()
 	s.mu.Unlock()
 	return arrival, fault
 }
@@ -235,6 +267,7 @@ func (s *Server) arrive(id string) (int, Fault) {
 func (s *Server) take(id string) {
 	s.mu.Lock()
 	s.records[id].Taken++
+	s.touch()
 	s.mu.Unlock()
 }
 
@@ -270,6 +303,7 @@ func (s *Server) readBody(id string, r *http.Request) bodyState {
 	case bodyTorn:
 		rec.Torn++
 	}
+	s.touch()
 	s.mu.Unlock()
 	return state
 }

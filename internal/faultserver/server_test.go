@@ -119,7 +119,10 @@ func TestStallHeadersEndsWhenTheClientLeaves(t *testing.T) {
 	defer cancel()
 	_, err := get(ctx, c, s, "x")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Equal(t, 1, s.Record("x").Taken)
+	wait, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelWait()
+	_, err = s.WaitRecord(wait, "x", func(r faultserver.Record) bool { return r.Taken == 1 })
+	require.NoError(t, err, "the server took the request")
 	// The stalled handler must end now that the client left: Close
 	// (in cleanup) waits for it, so a stall that ignored the client would
 	// hang the test for an hour.
@@ -187,18 +190,22 @@ func TestCutRequestBody(t *testing.T) {
 	pr, pw := io.Pipe()
 	req, err := http.NewRequest(http.MethodPost, s.URL(), pr)
 	require.NoError(t, err)
-	req.ContentLength = 100
+	req.ContentLength = 100_000
 	req.Header.Set(faultserver.HeaderID, "cut")
-	req.Header.Set(faultserver.HeaderSum, faultserver.Sum(make([]byte, 100)))
+	req.Header.Set(faultserver.HeaderSum, faultserver.Sum(make([]byte, 100_000)))
 	go func() {
-		_, _ = pw.Write(make([]byte, 10))
+		// More than the client's write buffer, so the headers and a part
+		// of the body surely reach the server before the body is cut.
+		_, _ = pw.Write(make([]byte, 16<<10))
 		pw.CloseWithError(io.ErrUnexpectedEOF)
 	}()
 	if resp, err := c.Do(req); err == nil {
 		resp.Body.Close()
 	}
-	require.NoError(t, s.Listener().WaitOpen(context.Background(), 0))
-	rec := s.Record("cut")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rec, err := s.WaitRecord(ctx, "cut", func(r faultserver.Record) bool { return r.Cut == 1 })
+	require.NoError(t, err, "the server saw the cut body: %+v", rec)
 	assert.Equal(t, faultserver.Record{Arrivals: 1, Cut: 1, Faults: []faultserver.Fault{faultserver.None}}, rec)
 }
 

@@ -1,0 +1,120 @@
+package resilience
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// A Hold is the context of one attempt whose result may be used after the
+// policies have returned: an *http.Response whose body is still to be
+// read, say. Until Keep, the attempt's context ends whenever the policies'
+// ctx does, so their timeouts and cancellations bound the attempt. After
+// Keep it no longer follows ctx: it ends only when base (the caller's own
+// context) ends or when Release is called. Values of ctx stay visible
+// through it throughout.
+//
+// Call Start once, then Keep once the attempt has produced a result that
+// may be returned, and Release when the caller is done with that result or
+// when the result is discarded. Keep and Release are safe to call more
+// than once and from any goroutine; Keep after Release does nothing.
+// Release must always be called: it stops what Start started.
+//
+// A Hold is meant to be a field of the caller's own per-attempt state
+// (httpx keeps it in the response body's wrapper), so that holding an
+// attempt costs no allocation of its own beyond its context. It must not
+// be copied after Start.
+type Hold struct {
+	parent heldParent
+	held   context.Context
+	cancel context.CancelCauseFunc
+
+	mu       sync.Mutex  // guards unlink and released
+	unlink   func() bool // stops following ctx; nil once kept, released or not needed
+	released bool
+}
+
+// Start returns the attempt's context, derived from ctx (the policies'
+// context for the attempt) and base (the caller's, from which ctx
+// derives).
+func (h *Hold) Start(ctx, base context.Context) context.Context {
+	h.parent = heldParent{ctx: ctx, base: base}
+	// The held context is a child of base, which the context package links
+	// without a goroutine or an allocation, and follows ctx only until Keep.
+	h.held, h.cancel = context.WithCancelCause(&h.parent)
+	if done := ctx.Done(); done != nil && done != base.Done() {
+		h.unlink = context.AfterFunc(ctx, h.ctxEnded)
+	}
+	return h.held
+}
+
+// ctxEnded ends the attempt with ctx, before Keep.
+func (h *Hold) ctxEnded() { h.cancel(context.Cause(h.parent.ctx)) }
+
+// Keep detaches the attempt's context from the policies' ctx: from now on
+// only base and Release end it. If ctx has already ended, the attempt's
+// context ends (or has ended) with it all the same.
+func (h *Hold) Keep() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.unlink != nil {
+		h.unlink()
+		h.unlink = nil
+	}
+}
+
+// Release ends the attempt's context, with cause context.Canceled unless
+// it had already ended.
+func (h *Hold) Release() {
+	h.mu.Lock()
+	if h.released {
+		h.mu.Unlock()
+		return
+	}
+	h.released = true
+	if h.unlink != nil {
+		h.unlink()
+		h.unlink = nil
+	}
+	h.mu.Unlock()
+	h.cancel(context.Canceled)
+}
+
+// heldParent is the parent of a held context: the cancellation and
+// deadline of base, the values of ctx.
+type heldParent struct {
+	ctx, base context.Context
+}
+
+func (p *heldParent) Deadline() (time.Time, bool) { return p.base.Deadline() }
+func (p *heldParent) Done() <-chan struct{}       { return p.base.Done() }
+func (p *heldParent) Err() error                  { return p.base.Err() }
+
+// Value takes values from ctx, but for the context package's own key,
+// with which it looks for the cancel context to link a child to: that is
+// base's, whose Done channel this one is.
+func (p *heldParent) Value(key any) any {
+	if key == cancelCtxKey {
+		return p.base.Value(key)
+	}
+	return p.ctx.Value(key)
+}
+
+// cancelCtxKey is the key with which the context package (context.Cause,
+// and the linking of a child to its parent) asks a context for its nearest
+// cancel context. It is unexported, so it is learnt once from context.Cause
+// itself, which asks an ended context for it.
+var cancelCtxKey = func() any {
+	var p keyProbe
+	_ = context.Cause(&p)
+	return p.key
+}()
+
+// keyProbe is an ended context that records the key Value is asked for.
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (*keyProbe) Err() error          { return context.Canceled }
+func (p *keyProbe) Value(key any) any { p.key = key; return nil }
