@@ -3,7 +3,11 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const sampleOutput = `goos: linux
 BenchmarkRetry/resilience-2         	10000000	       20.0 ns/op	       0 B/op	       0 allocs/op
