@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -38,33 +39,53 @@ func TestModel(t *testing.T) {
 }
 
 func runModel(t *testing.T, seed int64, steps int) {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	rng := rngChooser{rand.New(rand.NewPCG(uint64(seed), 0))}
+	driveModel(t, rng, func(step int) bool { return step < steps }, fmt.Sprintf("seed %d, ", seed))
+}
+
+// chooser hands out the choices that drive a model run: a seeded random
+// source (TestModel) or the fuzzer's bytes (FuzzStateMachine).
+type chooser interface{ intn(n int) int }
+
+type rngChooser struct{ *rand.Rand }
+
+func (r rngChooser) intn(n int) int { return r.IntN(n) }
+
+// driveModel drives a breaker and the reference model of model_test.go
+// with the same operations, taken from in while more(step) holds: the
+// configuration first, then admissions held as permits and ended later in
+// any order (so calls overlap and straddle changes of state), whole calls
+// through Execute (succeeding, failing, cancelled by the caller,
+// panicking), clock moves landing on and around the open delay, and manual
+// changes. After every operation the state, metrics, rejections and
+// announced changes must agree with the model. label prefixes failures.
+func driveModel(t *testing.T, in chooser, more func(step int) bool, label string) {
 	clk := &fakeClock{}
-	m := &model{halfOpenCalls: 1 + rng.IntN(3), fail: modelRates[rng.IntN(len(modelRates))]}
+	m := &model{halfOpenCalls: 1 + in.intn(3), fail: modelRates[in.intn(len(modelRates))]}
 	cfg := circuitbreaker.Config[int]{Clock: clk, HalfOpenCalls: m.halfOpenCalls, FailureRate: m.fail.f}
-	if rng.IntN(2) == 0 {
-		m.windowSize = 1 + rng.IntN(12)
-		m.minCalls = 1 + rng.IntN(m.windowSize)
+	if in.intn(2) == 0 {
+		m.windowSize = 1 + in.intn(12)
+		m.minCalls = 1 + in.intn(m.windowSize)
 		cfg.WindowSize = m.windowSize
 	} else {
 		cfg.WindowPeriod = 10 * time.Second
 		m.width = int64(time.Second)
-		m.minCalls = 1 + rng.IntN(8)
+		m.minCalls = 1 + in.intn(8)
 	}
 	cfg.MinCalls = m.minCalls
-	if rng.IntN(2) == 0 {
-		m.consecLimit = 1 + rng.IntN(4)
-		cfg.ConsecutiveFailures = m.consecLimit
+	if n := in.intn(5); n > 0 {
+		m.consecLimit = n
+		cfg.ConsecutiveFailures = n
 	}
-	if rng.IntN(2) == 0 {
+	if in.intn(2) == 0 {
 		m.slowCall = 2 * time.Second
-		m.slowR = modelRates[rng.IntN(len(modelRates))]
+		m.slowR = modelRates[in.intn(len(modelRates))]
 		cfg.SlowCallDuration, cfg.SlowCallRate = m.slowCall, m.slowR.f
 	}
 	m.openDelay = circuitbreaker.DefaultOpenDelay
-	switch rng.IntN(3) {
+	switch in.intn(3) {
 	case 0:
-		m.openDelay = time.Duration(1+rng.IntN(5)) * time.Second
+		m.openDelay = time.Duration(1+in.intn(5)) * time.Second
 		cfg.OpenDelay = m.openDelay
 	case 1:
 		m.backoff = func(n int, prev time.Duration) time.Duration {
@@ -83,27 +104,39 @@ func runModel(t *testing.T, seed int64, steps int) {
 	b := circuitbreaker.New(cfg)
 
 	var permits []*modelPermit
-	trace := []string{fmt.Sprintf("seed %d config %+v", seed, cfg)}
+	trace := []string{fmt.Sprintf("%sconfig %+v", label, cfg)}
 	fail := func(format string, args ...any) {
 		t.Helper()
-		t.Fatalf("seed %d, after:\n%s\n%s", seed, joinLines(trace), fmt.Sprintf(format, args...))
+		t.Fatalf("%safter:\n%s\n%s", label, joinLines(trace), fmt.Sprintf(format, args...))
 	}
-	// outcome picks an outcome and the delay the model expects OpenDelayFunc
-	// to give for it.
+	// outcome decodes an outcome and the delay the model expects
+	// OpenDelayFunc to give for it.
 	outcome := func() (r int, err error, failed bool, delay time.Duration) {
-		switch rng.IntN(5) {
+		switch in.intn(4) {
 		case 0, 1:
 			return 1, nil, false, 0
 		case 2:
-			d := time.Duration(1+rng.IntN(4)) * time.Second
+			d := time.Duration(1+in.intn(4)) * time.Second
 			return 0, retryAfterError(d), true, d
 		}
 		return -1, errBoom, true, 0
 	}
-	for step := range steps {
+	checkRejection := func(what string, err error, state circuitbreaker.State, retry time.Duration) {
+		var oe *circuitbreaker.OpenError
+		if !errors.As(err, &oe) || !errors.Is(err, circuitbreaker.ErrOpen) {
+			fail("%s = %v, want an *OpenError", what, err)
+		}
+		if oe.State != state || oe.RetryAfter() != retry {
+			fail("%s rejected in %v with RetryAfter %v, model says %v, %v", what, oe.State, oe.RetryAfter(), state, retry)
+		}
+	}
+	for step := 0; more(step); step++ {
 		now := clk.elapsed()
-		switch op := rng.IntN(100); {
-		case op < 30 && len(permits) < 10: // admit a call that will end later
+		switch op := in.intn(100); {
+		case op < 30: // admit a call that will end later
+			if len(permits) >= 10 {
+				break
+			}
 			p, err := b.Allow(context.Background())
 			ok, state, retry := m.allow(now)
 			trace = append(trace, fmt.Sprintf("%d @%v allow: %v", step, now, err))
@@ -111,10 +144,7 @@ func runModel(t *testing.T, seed int64, steps int) {
 				fail("Allow admitted = %v, model says %v", err == nil, ok)
 			}
 			if !ok {
-				var oe *circuitbreaker.OpenError
-				if !errors.As(err, &oe) || oe.State != state || oe.RetryAfter() != retry {
-					fail("Allow rejected with %#v (RetryAfter %v), model says state %v, RetryAfter %v", err, oe.RetryAfter(), state, retry)
-				}
+				checkRejection("Allow", err, state, retry)
 				break
 			}
 			mp := &modelPermit{gen: m.gen, state: m.state, start: now, real: p}
@@ -122,11 +152,14 @@ func runModel(t *testing.T, seed int64, steps int) {
 				fail("Permit.Trial() = %v in model state %v", p.Trial(), mp.state)
 			}
 			permits = append(permits, mp)
-		case op < 60 && len(permits) > 0: // end an outstanding call
-			i := rng.IntN(len(permits))
+		case op < 60: // end an outstanding call
+			if len(permits) == 0 {
+				break
+			}
+			i := in.intn(len(permits))
 			p := permits[i]
-			permits = append(permits[:i], permits[i+1:]...)
-			if rng.IntN(8) == 0 {
+			permits = slices.Delete(permits, i, i+1)
+			if in.intn(8) == 0 {
 				trace = append(trace, fmt.Sprintf("%d @%v cancel a permit of gen %d", step, now, p.gen))
 				p.real.Cancel()
 				m.cancel(p)
@@ -136,60 +169,63 @@ func runModel(t *testing.T, seed int64, steps int) {
 			trace = append(trace, fmt.Sprintf("%d @%v done(%d, %v) of gen %d %v", step, now, r, err, p.gen, p.state))
 			p.real.Done(r, err)
 			m.done(p, failed, delay, now)
-		case op < 70: // a whole call through Execute
+		case op < 75: // a whole call through Execute
+			kind := in.intn(4) // 0: caller-ended, 1: panic, else the outcome
 			r, err, failed, delay := outcome()
-			ctx, cancel := context.WithCancel(context.Background())
-			kind := rng.IntN(6)
 			trace = append(trace, fmt.Sprintf("%d @%v execute kind %d (%d, %v)", step, now, kind, r, err))
 			ok, state, retry := m.allow(now)
 			mp := &modelPermit{gen: m.gen, state: m.state, start: now}
-			func() {
-				defer func() { _ = recover() }()
-				_, gotErr := b.Execute(ctx, func(ctx context.Context) (int, error) {
+			ctx, cancel := context.WithCancel(context.Background())
+			called := false
+			var gotErr error
+			panicked := func() (v any) {
+				defer func() { v = recover() }()
+				_, gotErr = b.Execute(ctx, func(ctx context.Context) (int, error) {
+					called = true
 					switch kind {
 					case 0:
-						cancel() // caller-ended
-						return r, err
+						cancel()
 					case 1:
-						panic("boom")
+						panic(errBoom)
 					}
 					return r, err
 				})
-				if ok == errors.Is(gotErr, circuitbreaker.ErrOpen) {
-					fail("Execute: %v, model admits: %v", gotErr, ok)
-				}
-				if oe := (*circuitbreaker.OpenError)(nil); errors.As(gotErr, &oe) && (oe.State != state || oe.RetryAfter() != retry) {
-					fail("Execute rejected in %v with RetryAfter %v, model says %v, %v", oe.State, oe.RetryAfter(), state, retry)
-				}
+				return nil
 			}()
 			cancel()
-			if ok {
-				switch kind {
-				case 0:
-					m.cancel(mp)
-				case 1:
-					m.done(mp, true, 0, now)
-				default:
-					m.done(mp, failed, delay, now)
-				}
+			if called != ok {
+				fail("Execute called next = %v, model admits %v", called, ok)
 			}
-		case op < 93: // time passes
-			d := []time.Duration{0, 1, time.Second / 2, time.Second, 2*time.Second - 1, 3 * time.Second, 11 * time.Second}[rng.IntN(7)]
+			if !ok {
+				checkRejection("Execute", gotErr, state, retry)
+				break
+			}
+			switch kind {
+			case 0:
+				m.cancel(mp)
+			case 1:
+				if panicked != errBoom {
+					fail("Execute panicked with %v, want the call's panic", panicked)
+				}
+				m.done(mp, true, 0, now)
+			default:
+				if gotErr != err {
+					fail("Execute returned %v, want the call's own %v", gotErr, err)
+				}
+				m.done(mp, failed, delay, now)
+			}
+		case op < 93: // time passes: around the open delays and the buckets
+			d := []time.Duration{0, 1, time.Second / 2, time.Second, 2*time.Second - 1, 3 * time.Second, 11 * time.Second, m.until - now, m.until - now - 1}[in.intn(9)]
+			d = max(d, 0)
 			trace = append(trace, fmt.Sprintf("%d @%v advance %v", step, now, d))
 			clk.Add(d)
 		default: // by hand
-			to := []circuitbreaker.State{circuitbreaker.Closed, circuitbreaker.ForcedOpen, circuitbreaker.Disabled, circuitbreaker.MetricsOnly}[rng.IntN(4)]
+			to := []circuitbreaker.State{circuitbreaker.Closed, circuitbreaker.ForcedOpen, circuitbreaker.Disabled, circuitbreaker.MetricsOnly}[in.intn(4)]
 			trace = append(trace, fmt.Sprintf("%d @%v force %v", step, now, to))
-			switch to {
-			case circuitbreaker.Closed:
-				b.Reset()
-			case circuitbreaker.ForcedOpen:
-				b.ForceOpen()
-			case circuitbreaker.Disabled:
-				b.Disable()
-			case circuitbreaker.MetricsOnly:
-				b.MetricsOnly()
-			}
+			map[circuitbreaker.State]func(){
+				circuitbreaker.Closed: b.Reset, circuitbreaker.ForcedOpen: b.ForceOpen,
+				circuitbreaker.Disabled: b.Disable, circuitbreaker.MetricsOnly: b.MetricsOnly,
+			}[to]()
 			m.force(to, now)
 		}
 
@@ -210,7 +246,7 @@ func runModel(t *testing.T, seed int64, steps int) {
 		if gotM := b.Metrics(); gotM != want {
 			fail("Metrics() = %+v, model says %+v", gotM, want)
 		}
-		if len(got) != len(m.changes) || fmt.Sprint(got) != fmt.Sprint(m.changes) {
+		if fmt.Sprint(got) != fmt.Sprint(m.changes) {
 			fail("announced changes %v, model says %v", got, m.changes)
 		}
 	}
