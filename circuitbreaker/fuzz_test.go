@@ -4,8 +4,6 @@ import (
 	"context"
 	"github.com/go-resilience/resilience/internal/testkit"
 	"math"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -39,24 +37,6 @@ func FuzzStateMachine(f *testing.F) {
 		in := &fuzzBytes{b: data}
 		driveModel(t, in, func(int) bool { return in.more() }, "")
 	})
-}
-
-// rateOK is the documented rule for FailureRate and SlowCallRate, written
-// independently of the package: 0 (the default) or in (0, 1] with at most
-// 19 decimal places in its shortest decimal form.
-func rateOK(f float64) bool {
-	if f == 0 {
-		return true
-	}
-	if !(f > 0 && f <= 1) {
-		return false
-	}
-	// Shortest form "d.ddde-XX": places = digits after the point - exponent.
-	s := strconv.FormatFloat(f, 'e', -1, 64)
-	mant, exp, _ := strings.Cut(s, "e")
-	e, _ := strconv.Atoi(exp)
-	_, frac, _ := strings.Cut(mant, ".")
-	return len(frac)-e <= 19
 }
 
 // FuzzValidate checks that Config.Validate accepts exactly the configs the
@@ -94,7 +74,7 @@ func FuzzValidate(f *testing.F) {
 		if minCalls < 0 || windowPeriod == 0 && minCalls > size {
 			bad = append(bad, "MinCalls")
 		}
-		if !rateOK(failureRate) {
+		if !testkit.RateOK(failureRate) {
 			bad = append(bad, "FailureRate")
 		}
 		if consecutive < 0 {
@@ -103,7 +83,7 @@ func FuzzValidate(f *testing.F) {
 		if slowCall < 0 {
 			bad = append(bad, "SlowCallDuration")
 		}
-		if !rateOK(slowRate) || slowRate != 0 && slowCall == 0 {
+		if !testkit.RateOK(slowRate) || slowRate != 0 && slowCall == 0 {
 			bad = append(bad, "SlowCallRate")
 		}
 		if openDelay < 0 || openDelay != 0 && backoff {

@@ -5,8 +5,6 @@ import (
 	"github.com/go-resilience/resilience/internal/testkit"
 	"math"
 	"net/http"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -81,26 +79,10 @@ func FuzzValidate(f *testing.F) {
 			if breakerWindow < 0 || breakerWindow > circuitbreaker.MaxWindowSize {
 				bad = append(bad, "WindowSize")
 			}
-			if !rateOK(breakerRate) {
+			if !testkit.RateOK(breakerRate) {
 				bad = append(bad, "FailureRate")
 			}
 		}
 		testkit.CheckConfig(t, "", std.Validate(), bad, func() { httpx.Standard(std) })
 	})
-}
-
-// rateOK is the breaker's documented rate rule: 0 (the default) or in
-// (0, 1] with at most 19 decimal places in its shortest decimal form.
-func rateOK(f float64) bool {
-	if f == 0 {
-		return true
-	}
-	if !(f > 0 && f <= 1) {
-		return false
-	}
-	s := strconv.FormatFloat(f, 'e', -1, 64)
-	mant, exp, _ := strings.Cut(s, "e")
-	e, _ := strconv.Atoi(exp)
-	_, frac, _ := strings.Cut(mant, ".")
-	return len(frac)-e <= 19
 }

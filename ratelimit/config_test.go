@@ -1,7 +1,7 @@
 package ratelimit_test
 
 import (
-	"errors"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"math"
 	"testing"
 	"time"
@@ -69,11 +69,7 @@ func TestConfigValidate(t *testing.T) {
 			}
 			require.Error(t, err, "Validate() = nil, want an error naming %s", tt.field)
 			assert.ErrorIs(t, err, resilience.ErrInvalidConfig)
-			var ce *resilience.ConfigError
-			require.True(t, errors.As(err, &ce), "Validate() = %T, want *resilience.ConfigError", err)
-			assert.Equal(t, "ratelimit", ce.Policy)
-			assert.Equal(t, tt.field, ce.Field)
-			assert.Equal(t, tt.value, ce.Value)
+			testkit.RequireConfigError(t, err, "ratelimit", tt.field, tt.value, tt.msg)
 			assert.EqualError(t, err, tt.msg)
 			assert.PanicsWithError(t, tt.msg, func() { ratelimit.New(tt.cfg) }, "New must panic with Validate's error")
 		})

@@ -1,8 +1,8 @@
 package retry_test
 
 import (
-	"errors"
 	"fmt"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -268,11 +268,7 @@ func TestBackoffValidate(t *testing.T) {
 		require.Error(t, err, "%s.Validate() = nil, want %q", tt.name, tt.want)
 		assert.EqualError(t, err, tt.want, "%s.Validate()", tt.name)
 		assert.ErrorIs(t, err, resilience.ErrInvalidConfig, "%s.Validate()", tt.name)
-		var ce *resilience.ConfigError
-		require.True(t, errors.As(err, &ce), "%s.Validate() = %T, want *resilience.ConfigError", tt.name, err)
-		assert.Equal(t, "retry", ce.Policy, "%s.Validate().Policy", tt.name)
-		assert.Equal(t, tt.field, ce.Field, "%s.Validate().Field", tt.name)
-		assert.Equal(t, tt.value, ce.Value, "%s.Validate().Value", tt.name)
+		testkit.RequireConfigError(t, err, "retry", tt.field, tt.value, tt.name+".Validate()")
 	}
 	// NaN compares false with everything, so it needs its own check.
 	err := retry.Exponential{Multiplier: math.NaN()}.Validate()

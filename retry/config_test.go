@@ -1,7 +1,7 @@
 package retry_test
 
 import (
-	"errors"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"testing"
 	"time"
 
@@ -45,11 +45,7 @@ func TestConfigValidate(t *testing.T) {
 		require.Error(t, err, "%s: Validate() = nil, want %q", tt.name, tt.want)
 		assert.EqualError(t, err, tt.want, "%s: Validate()", tt.name)
 		assert.ErrorIs(t, err, resilience.ErrInvalidConfig, "%s: Validate()", tt.name)
-		var ce *resilience.ConfigError
-		require.True(t, errors.As(err, &ce), "%s: Validate() = %T, want *resilience.ConfigError", tt.name, err)
-		assert.Equal(t, "retry", ce.Policy, "%s: Policy", tt.name)
-		assert.Equal(t, tt.field, ce.Field, "%s: Field", tt.name)
-		assert.Equal(t, tt.value, ce.Value, "%s: Value", tt.name)
+		testkit.RequireConfigError(t, err, "retry", tt.field, tt.value, tt.name)
 		assert.PanicsWithError(t, tt.want, func() { retry.New(tt.cfg) }, "%s: New", tt.name)
 	}
 }

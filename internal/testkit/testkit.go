@@ -8,7 +8,10 @@ import (
 	"errors"
 	"io"
 	"os"
+	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -103,4 +106,36 @@ func (r *Events) All() []resilience.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]resilience.Event(nil), r.events...)
+}
+
+// RequireConfigError checks that err is a *resilience.ConfigError of
+// policy naming field and value (and so wraps ErrInvalidConfig), failing
+// the test at once if it is not one; msg prefixes the failure messages.
+func RequireConfigError(t testing.TB, err error, policy, field string, value any, msg string) {
+	t.Helper()
+	var ce *resilience.ConfigError
+	if !errors.As(err, &ce) || !errors.Is(err, resilience.ErrInvalidConfig) {
+		t.Fatalf("%s: Validate() = %v (%T), want a *resilience.ConfigError", msg, err, err)
+	}
+	if ce.Policy != policy || ce.Field != field || !reflect.DeepEqual(ce.Value, value) {
+		t.Fatalf("%s: Validate() names %s.%s = %#v, want %s.%s = %#v", msg, ce.Policy, ce.Field, ce.Value, policy, field, value)
+	}
+}
+
+// RateOK is the circuit breaker's documented rule for a rate, written
+// independently of the package: 0 (the default) or in (0, 1] with at most
+// 19 decimal places in its shortest decimal form.
+func RateOK(f float64) bool {
+	if f == 0 {
+		return true
+	}
+	if !(f > 0 && f <= 1) {
+		return false
+	}
+	// Shortest form "d.ddde-XX": places = digits after the point - exponent.
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, exp, _ := strings.Cut(s, "e")
+	e, _ := strconv.Atoi(exp)
+	_, frac, _ := strings.Cut(mant, ".")
+	return len(frac)-e <= 19
 }

@@ -75,3 +75,45 @@ func TestCheckProgram(t *testing.T) {
 	main := func() { fmt.Println("hi") }
 	testkit.CheckProgram(t, run, main, "hi\n")
 }
+
+func TestRequireConfigError(t *testing.T) {
+	err := error(&resilience.ConfigError{Policy: "retry", Field: "MaxAttempts", Value: -2, Rule: "must be -1 (unlimited) or >= 0"})
+	for _, tc := range []struct {
+		name, policy, field string
+		value               any
+		err                 error
+		fails               bool
+	}{
+		{"matches", "retry", "MaxAttempts", -2, err, false},
+		{"wrapped", "retry", "MaxAttempts", -2, fmt.Errorf("load: %w", err), false},
+		{"wrong policy", "timeout", "MaxAttempts", -2, err, true},
+		{"wrong field", "retry", "Backoff", -2, err, true},
+		{"wrong value", "retry", "MaxAttempts", -3, err, true},
+		{"not a ConfigError", "retry", "MaxAttempts", -2, errors.New("bad"), true},
+		{"nil", "retry", "MaxAttempts", -2, nil, true},
+	} {
+		r := &recorder{TB: t}
+		func() {
+			defer func() {
+				if v := recover(); v != nil && v != (stop{}) {
+					panic(v)
+				}
+			}()
+			testkit.RequireConfigError(r, tc.err, tc.policy, tc.field, tc.value, tc.name)
+		}()
+		if (r.failed != "") != tc.fails {
+			t.Errorf("%s: RequireConfigError failed = %q, want failure %v", tc.name, r.failed, tc.fails)
+		}
+	}
+}
+
+func TestRateOK(t *testing.T) {
+	for f, want := range map[float64]bool{
+		0: true, 0.5: true, 1: true, 0.1: true, 1.0 / 3: true, 1e-19: true,
+		-0.1: false, 1.0000001: false, 1e-20: false, 0.12345678901234567e-5: false,
+	} {
+		if got := testkit.RateOK(f); got != want {
+			t.Errorf("RateOK(%v) = %v, want %v", f, got, want)
+		}
+	}
+}
