@@ -2,6 +2,7 @@ package httpx_test
 
 import (
 	"context"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,23 +17,6 @@ import (
 	"github.com/go-resilience/resilience/httpx"
 	"github.com/go-resilience/resilience/retry"
 )
-
-// parkClock is a mock clock that reports on parked the duration of each
-// timer the retry sets, so that a test moves time only once it waits.
-type parkClock struct {
-	*clock.Mock
-	parked chan time.Duration
-}
-
-func newParkClock() parkClock {
-	return parkClock{Mock: clock.NewMock(), parked: make(chan time.Duration, 1)}
-}
-
-func (c parkClock) Timer(d time.Duration) *clock.Timer {
-	t := c.Mock.Timer(d)
-	c.parked <- d
-	return t
-}
 
 type outcome struct {
 	resp *http.Response
@@ -74,13 +58,13 @@ func TestStandardHonoursRetryAfter(t *testing.T) {
 				}
 				w.Write([]byte("ok"))
 			})
-			clk := newParkClock()
+			clk := testkit.NewParkClock()
 			inner := newCounting(t)
 			tr := httpx.Standard(httpx.StandardConfig{Next: inner, Backoff: retry.Constant(250 * time.Millisecond), Clock: clk})
 
 			done := roundTripAsync(tr, mustRequest(t, http.MethodGet, up.URL, nil))
 			if tt.want > 0 {
-				d := <-clk.parked
+				d := <-clk.Parked
 				assert.Equal(t, tt.want, d, "delay before the retry")
 				clk.Add(d)
 			}
@@ -100,7 +84,7 @@ func TestStandardGivesUpWhenRetryAfterPassesTotalTimeout(t *testing.T) {
 		w.Write([]byte("slow down"))
 	})
 	inner := newCounting(t)
-	tr := httpx.Standard(httpx.StandardConfig{Next: inner, Clock: newParkClock()})
+	tr := httpx.Standard(httpx.StandardConfig{Next: inner, Clock: testkit.NewParkClock()})
 
 	resp, err := tr.RoundTrip(mustRequest(t, http.MethodGet, up.URL, nil))
 	require.NoError(t, err, "giving up returns the response")
@@ -129,11 +113,11 @@ func TestStandardCapsRetryAfter(t *testing.T) {
 				}
 				w.WriteHeader(http.StatusOK)
 			})
-			clk := newParkClock()
+			clk := testkit.NewParkClock()
 			tt.cfg.Next, tt.cfg.Clock = newCounting(t), clk
 			done := roundTripAsync(httpx.Standard(tt.cfg), mustRequest(t, http.MethodGet, up.URL, nil))
 			if tt.hits == 2 {
-				assert.Equal(t, 45*time.Second, <-clk.parked)
+				assert.Equal(t, 45*time.Second, <-clk.Parked)
 				clk.Add(45 * time.Second)
 			}
 			o := <-done
@@ -174,7 +158,7 @@ func TestStandardAttemptTimeoutBoundsHeadersOnly(t *testing.T) {
 		<-release // the body is slower than any timer of the stack
 		w.Write([]byte("tail"))
 	})
-	clk := newParkClock()
+	clk := testkit.NewParkClock()
 	tr := httpx.Standard(httpx.StandardConfig{Next: newCounting(t), Backoff: retry.Constant(0), Clock: clk})
 
 	done := roundTripAsync(tr, mustRequest(t, http.MethodGet, up.URL, nil))

@@ -60,24 +60,6 @@ func (b *fakeBudget) AllowRetry() error {
 	return nil
 }
 
-// parkClock is a mock clock that tells the test, on parked, the duration
-// of each timer once it is set, so that the test moves time only when the
-// policy is waiting.
-type parkClock struct {
-	*clock.Mock
-	parked chan time.Duration
-}
-
-func newParkClock() parkClock {
-	return parkClock{Mock: clock.NewMock(), parked: make(chan time.Duration, 1)}
-}
-
-func (c parkClock) Timer(d time.Duration) *clock.Timer {
-	t := c.Mock.Timer(d)
-	c.parked <- d
-	return t
-}
-
 // noWaitClock is a mock clock whose timers fire at once. It records the
 // duration of each timer asked for, so that a test can tell whether the
 // policy would have waited, without hanging if it would.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"testing"
 	"time"
 
@@ -307,7 +308,7 @@ func TestMaxDurationWaitsOnTheClock(t *testing.T) {
 		{5 * time.Second, 2}, // 3s + 3s > 5s: no second delay
 		{6 * time.Second, 3}, // 3s + 3s = 6s: the third attempt starts at 6s
 	} {
-		pc := newParkClock()
+		pc := testkit.NewParkClock()
 		cfg := retry.Config[int]{MaxAttempts: 3, MaxDuration: tt.maxDuration, Backoff: retry.Constant(3 * time.Second), Clock: pc}
 		fn, calls := failing(0)
 		done := make(chan error, 1)
@@ -319,7 +320,7 @@ func TestMaxDurationWaitsOnTheClock(t *testing.T) {
 	wait:
 		for {
 			select {
-			case d := <-pc.parked:
+			case d := <-pc.Parked:
 				pc.Add(d)
 			case err = <-done:
 				break wait

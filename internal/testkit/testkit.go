@@ -4,8 +4,11 @@
 package testkit
 
 import (
+	"time"
+
 	"context"
 	"errors"
+	"github.com/benbjohnson/clock"
 	"io"
 	"os"
 	"reflect"
@@ -138,4 +141,24 @@ func RateOK(f float64) bool {
 	e, _ := strconv.Atoi(exp)
 	_, frac, _ := strings.Cut(mant, ".")
 	return len(frac)-e <= 19
+}
+
+// ParkClock is a mock clock that sends the duration of each timer, once
+// it is set, on Parked (buffered, one deep), so that a test moves time
+// only when the code under test is waiting.
+type ParkClock struct {
+	*clock.Mock
+	Parked chan time.Duration
+}
+
+// NewParkClock returns a ParkClock at the mock clock's epoch.
+func NewParkClock() ParkClock {
+	return ParkClock{Mock: clock.NewMock(), Parked: make(chan time.Duration, 1)}
+}
+
+// Timer sets a timer on the mock clock and reports its duration on Parked.
+func (c ParkClock) Timer(d time.Duration) *clock.Timer {
+	t := c.Mock.Timer(d)
+	c.Parked <- d
+	return t
 }
