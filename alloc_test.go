@@ -23,13 +23,34 @@ func TestExecuteAllocatesNothing(t *testing.T) {
 	run := func(context.Context) error { return nil }
 	ctx := context.Background()
 	for n := 0; n <= 4; n++ {
-		exec := resilience.Compose(repeat(pass, n)...)
-		_, _ = exec.Execute(ctx, fn) // warm the pool
-		allocs := testing.AllocsPerRun(1000, func() { _, _ = exec.Execute(ctx, fn) })
-		assert.Zero(t, allocs, "Execute through %d policies: %v allocs, want 0", n, allocs)
-		allocs = testing.AllocsPerRun(1000, func() { _ = exec.Run(ctx, run) })
-		assert.Zero(t, allocs, "Run through %d policies: %v allocs, want 0", n, allocs)
+		for _, tc := range []struct {
+			name     string
+			policies []resilience.Policy[int]
+		}{
+			{"plain", repeat(pass, n)},
+			{"Chained", repeat[int](chainedPass{}, n)},
+			{"mixed", mix(n, pass, chainedPass{})},
+		} {
+			exec := resilience.Compose(tc.policies...)
+			_, _ = exec.Execute(ctx, fn) // warm the pools
+			allocs := testing.AllocsPerRun(1000, func() { _, _ = exec.Execute(ctx, fn) })
+			assert.Zero(t, allocs, "Execute through %d %s policies: %v allocs, want 0", n, tc.name, allocs)
+			allocs = testing.AllocsPerRun(1000, func() { _ = exec.Run(ctx, run) })
+			assert.Zero(t, allocs, "Run through %d %s policies: %v allocs, want 0", n, tc.name, allocs)
+		}
 	}
+}
+
+// mix returns n policies, a and b in turn.
+func mix(n int, a, b resilience.Policy[int]) []resilience.Policy[int] {
+	ps := make([]resilience.Policy[int], n)
+	for i := range ps {
+		ps[i] = a
+		if i%2 == 1 {
+			ps[i] = b
+		}
+	}
+	return ps
 }
 
 func TestIsPermanentAllocatesNothing(t *testing.T) {

@@ -18,11 +18,12 @@ import (
 // The zero Executor has no policies and just calls fn.
 type Executor[R any] struct {
 	policies []Policy[R]
-	err      error // a nil policy given to Compose, reported by Execute
+	chain    *Chain[R] // policies, linked; nil for none
+	err      error     // a nil policy given to Compose, reported by Execute
 
-	// frames recycles per-call chain state. Reuse is safe because a Policy
-	// never calls next after its Execute has returned.
-	frames sync.Pool
+	// runs recycles the adapters that make Run's functions Funcs. Reuse is
+	// safe because a Policy never calls next after its Execute returned.
+	runs sync.Pool
 }
 
 // Compose returns an executor applying the policies outermost first:
@@ -35,9 +36,10 @@ func Compose[R any](policies ...Policy[R]) *Executor[R] {
 	for i, p := range e.policies {
 		if isNil(p) {
 			e.err = fmt.Errorf("%w: Compose: policy %d of %d is nil (%T)", ErrInvalidArgument, i, len(policies), p)
-			break
+			return e
 		}
 	}
+	e.chain = newChain(e.policies)
 	return e
 }
 
@@ -67,17 +69,7 @@ func (e *Executor[R]) Execute(ctx context.Context, fn Func[R]) (R, error) {
 		var zero R
 		return zero, err
 	}
-	switch len(e.policies) {
-	case 0:
-		return fn(ctx)
-	case 1:
-		return e.policies[0].Execute(ctx, fn)
-	}
-	f := e.frame()
-	f.fn = fn
-	r, err := f.step(ctx, 0)
-	e.release(f)
-	return r, err
+	return e.chain.Call(ctx, fn)
 }
 
 // Run is Execute for work that returns only an error.
@@ -85,14 +77,19 @@ func (e *Executor[R]) Run(ctx context.Context, fn func(context.Context) error) e
 	if err := e.check(ctx, fn == nil); err != nil {
 		return err
 	}
-	if len(e.policies) == 0 {
+	if e.chain == nil {
 		return fn(ctx)
 	}
-	f := e.frame()
-	f.run = fn
-	f.fn = f.runFn
-	_, err := f.step(ctx, 0)
-	e.release(f)
+	a, ok := e.runs.Get().(*runAdapter[R])
+	if !ok {
+		a = newRunAdapter[R]()
+	}
+	a.run = fn
+	_, err := e.chain.Call(ctx, a.call)
+	// Not reached when a panic unwinds through here, so an adapter is never
+	// reused after an abnormal exit.
+	a.run = nil
+	e.runs.Put(a)
 	return err
 }
 
@@ -108,47 +105,17 @@ func (e *Executor[R]) check(ctx context.Context, nilFn bool) error {
 	return nil
 }
 
-func (e *Executor[R]) frame() *frame[R] {
-	if f, ok := e.frames.Get().(*frame[R]); ok {
-		return f
-	}
-	return newFrame(e.policies)
+// A runAdapter makes Run's function a Func[R], for one call at a time.
+type runAdapter[R any] struct {
+	run  func(context.Context) error
+	call Func[R] // calls run; built once per adapter
 }
 
-// release returns f to the pool. It is not reached when a panic unwinds
-// through Execute, so a frame is never reused after an abnormal exit.
-func (e *Executor[R]) release(f *frame[R]) {
-	f.fn, f.run = nil, nil
-	e.frames.Put(f)
-}
-
-// frame is the state of one execution through a chain of policies. Its
-// links are built once, when the frame is made, so that a pooled frame
-// runs the whole chain without allocating.
-type frame[R any] struct {
-	policies []Policy[R]
-	fn       Func[R]                     // the caller's function, set per call
-	run      func(context.Context) error // Run's function, set per call
-	links    []Func[R]                   // links[i] runs policies[i+1:] then fn
-	runFn    Func[R]                     // adapts run to a Func[R]
-}
-
-func newFrame[R any](policies []Policy[R]) *frame[R] {
-	f := &frame[R]{policies: policies, links: make([]Func[R], len(policies))}
-	for i := range f.links {
-		next := i + 1
-		f.links[i] = func(ctx context.Context) (R, error) { return f.step(ctx, next) }
-	}
-	f.runFn = func(ctx context.Context) (R, error) {
+func newRunAdapter[R any]() *runAdapter[R] {
+	a := &runAdapter[R]{}
+	a.call = func(ctx context.Context) (R, error) {
 		var zero R
-		return zero, f.run(ctx)
+		return zero, a.run(ctx)
 	}
-	return f
-}
-
-func (f *frame[R]) step(ctx context.Context, i int) (R, error) {
-	if i == len(f.policies) {
-		return f.fn(ctx)
-	}
-	return f.policies[i].Execute(ctx, f.links[i])
+	return a
 }

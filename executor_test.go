@@ -25,30 +25,39 @@ func tracer(name string, log *[]string) resilience.Policy[int] {
 	})
 }
 
+// TestComposeOrder composes every mix of Chained and
+// plain policies up to four deep and checks the order they run in, over
+// rounds that reuse the pooled links.
 func TestComposeOrder(t *testing.T) {
 	for n := 0; n <= 4; n++ {
-		var log []string
-		var ps []resilience.Policy[int]
-		var want []string
-		for i := 0; i < n; i++ {
-			name := string(rune('a' + i))
-			ps = append(ps, tracer(name, &log))
-			want = append(want, name+">")
-		}
-		want = append(want, "fn")
-		for i := n - 1; i >= 0; i-- {
-			want = append(want, "<"+string(rune('a'+i)))
-		}
-		exec := resilience.Compose(ps...)
-		for round := 0; round < 3; round++ { // pooled frames must behave the same
-			log = log[:0]
-			r, err := exec.Execute(context.Background(), func(context.Context) (int, error) {
-				log = append(log, "fn")
-				return 42, nil
-			})
-			require.NoError(t, err)
-			assert.Equal(t, 42, r)
-			assert.Equal(t, want, log, "%d policies, round %d", n, round)
+		for mask := 0; mask < 1<<n; mask++ {
+			var log []string
+			var ps []resilience.Policy[int]
+			var want []string
+			for i := range n {
+				name := string(rune('a' + i))
+				if mask&(1<<i) != 0 {
+					ps = append(ps, chainedTracer{name, &log})
+				} else {
+					ps = append(ps, tracer(name, &log))
+				}
+				want = append(want, name+">")
+			}
+			want = append(want, "fn")
+			for i := n - 1; i >= 0; i-- {
+				want = append(want, "<"+string(rune('a'+i)))
+			}
+			exec := resilience.Compose(ps...)
+			for round := range 3 {
+				log = log[:0]
+				r, err := exec.Execute(context.Background(), func(context.Context) (int, error) {
+					log = append(log, "fn")
+					return 42, nil
+				})
+				require.NoError(t, err)
+				assert.Equal(t, 42, r)
+				assert.Equal(t, want, log, "%d policies, chained mask %b, round %d", n, mask, round)
+			}
 		}
 	}
 }

@@ -54,7 +54,14 @@ func As[R2, R any](b *Bulkhead[R]) *Bulkhead[R2] {
 // gets a *FullError (errors.Is(err, ErrFull)) without next being called; a
 // wait cut short by ctx returns ctx's error.
 func (b *Bulkhead[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
-	if err := resilience.CheckArgs(ctx, next); err != nil {
+	return b.ExecuteChain(ctx, nil, next)
+}
+
+// ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
+// an executor calls, which spares it a Func per call (see
+// resilience.Chained).
+func (b *Bulkhead[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, fn); err != nil {
 		var zero R
 		return zero, err
 	}
@@ -76,7 +83,7 @@ func (b *Bulkhead[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, 
 			p.putSlow(old)
 		}
 	}()
-	return next(ctx)
+	return rest.Call(ctx, fn)
 }
 
 var errNilContext = fmt.Errorf("%w: bulkhead: nil context", resilience.ErrInvalidArgument)
@@ -106,3 +113,6 @@ func (b *Bulkhead[R]) Waiting() int { return int(b.p.waiting.Load()) }
 
 // MaxConcurrent returns the bulkhead's number of permits.
 func (b *Bulkhead[R]) MaxConcurrent() int { return int(b.p.max) }
+
+// Bulkhead runs the rest of an executor's chain itself (see resilience.Chained).
+var _ resilience.Chained[any] = (*Bulkhead[any])(nil)

@@ -81,8 +81,15 @@ func Share[R2, R any](b *Breaker[R], failureIf func(r R2, err error) bool) *Brea
 // ends with ctx cancelled by the caller counts neither way, and a panic in
 // next counts as a failure and propagates.
 func (b *Breaker[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
+	return b.ExecuteChain(ctx, nil, next)
+}
+
+// ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
+// an executor calls, which spares it a Func per call (see
+// resilience.Chained).
+func (b *Breaker[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
 	var zero R
-	if err := resilience.CheckArgs(ctx, next); err != nil {
+	if err := resilience.CheckArgs(ctx, fn); err != nil {
 		return zero, err
 	}
 	word, start, err := b.c.admit(ctx)
@@ -95,7 +102,7 @@ func (b *Breaker[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, e
 			b.panicked(ctx, word)
 		}
 	}()
-	r, err := next(ctx)
+	r, err := rest.Call(ctx, fn)
 	completed = true
 	if resilience.CallerEnded(ctx) {
 		b.c.cancel(word)
@@ -169,3 +176,6 @@ func (b *Breaker[R]) Disable() { b.c.force(Disabled) }
 // call and records its outcome in a new window, so that Metrics stays live,
 // but never opens, until Reset, ForceOpen or Disable moves it out.
 func (b *Breaker[R]) MetricsOnly() { b.c.force(MetricsOnly) }
+
+// Breaker runs the rest of an executor's chain itself (see resilience.Chained).
+var _ resilience.Chained[any] = (*Breaker[any])(nil)

@@ -91,11 +91,18 @@ func New[R any](cfg Config[R]) *Policy[R] {
 // cancelled (resilience.CallerEnded(ctx)) is returned as it is, never
 // replaced. A panic in next or in a fallback propagates unchanged.
 func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
-	if err := resilience.CheckArgs(ctx, next); err != nil {
+	return p.ExecuteChain(ctx, nil, next)
+}
+
+// ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
+// an executor calls, which spares it a Func per call (see
+// resilience.Chained).
+func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, fn); err != nil {
 		var zero R
 		return zero, err
 	}
-	r, err := next(ctx)
+	r, err := rest.Call(ctx, fn)
 	if !p.failed(r, err) || resilience.CallerEnded(ctx) {
 		return r, err
 	}
@@ -165,3 +172,6 @@ func sameResult[R any](a, b R) bool {
 	}
 	return va.Comparable() && va.Equal(vb)
 }
+
+// Policy runs the rest of an executor's chain itself (see resilience.Chained).
+var _ resilience.Chained[any] = (*Policy[any])(nil)

@@ -18,7 +18,8 @@ import (
 type execution[R any] struct {
 	p     *Policy[R]
 	ctx   context.Context
-	next  resilience.Func[R]
+	rest  *resilience.Chain[R]
+	fn    resilience.Func[R]
 	delay time.Duration
 
 	// results is unbuffered (one allocation fewer): the caller's goroutine
@@ -176,7 +177,7 @@ func (e *execution[R]) launch() {
 	}
 	e.started++
 	e.running++
-	go attempt(ctx, e.next, i, e.results)
+	go attempt(ctx, e.rest, e.fn, i, e.results)
 }
 
 // cancel cancels attempt i's context with cause.
@@ -188,9 +189,9 @@ func (e *execution[R]) cancel(i int, cause error) {
 	}
 }
 
-// attempt runs next and reports its outcome, a panic or runtime.Goexit
+// attempt runs the rest of the chain and reports its outcome, a panic or runtime.Goexit
 // included, so that the caller's goroutine always hears from it.
-func attempt[R any](ctx context.Context, next resilience.Func[R], i int, results chan<- outcome[R]) {
+func attempt[R any](ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R], i int, results chan<- outcome[R]) {
 	o := outcome[R]{attempt: i}
 	returned := false
 	defer func() {
@@ -203,7 +204,7 @@ func attempt[R any](ctx context.Context, next resilience.Func[R], i int, results
 		}
 		results <- o
 	}()
-	o.r, o.err = next(ctx)
+	o.r, o.err = rest.Call(ctx, fn)
 	returned = true
 }
 

@@ -77,7 +77,14 @@ func (p *Policy[R]) Delay() (time.Duration, bool) {
 //
 // A nil ctx or next gives an error wrapping resilience.ErrInvalidArgument.
 func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
-	if err := resilience.CheckArgs(ctx, next); err != nil {
+	return p.ExecuteChain(ctx, nil, next)
+}
+
+// ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
+// an executor calls, which spares it a Func per call (see
+// resilience.Chained).
+func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, fn); err != nil {
 		var zero R
 		return zero, err
 	}
@@ -86,19 +93,19 @@ func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, er
 	}
 	delay, ok := p.Delay()
 	if !ok || !resilience.Repeatable(ctx) {
-		return p.once(ctx, next)
+		return p.once(ctx, rest, fn)
 	}
-	e := execution[R]{p: p, ctx: ctx, next: next, delay: delay}
+	e := execution[R]{p: p, ctx: ctx, rest: rest, fn: fn, delay: delay}
 	return e.run()
 }
 
 // once makes the single attempt of an execution that does not hedge.
-func (p *Policy[R]) once(ctx context.Context, next resilience.Func[R]) (R, error) {
+func (p *Policy[R]) once(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
 	if p.lat == nil {
-		return next(ctx)
+		return rest.Call(ctx, fn)
 	}
 	start := p.clock.Now()
-	r, err := next(ctx)
+	r, err := rest.Call(ctx, fn)
 	if !resilience.CallerEnded(ctx) {
 		p.lat.record(p.clock.Since(start))
 	}
@@ -111,3 +118,6 @@ func (p *Policy[R]) failed(r R, err error) bool {
 	}
 	return p.cfg.FailureIf(r, err)
 }
+
+// Policy runs the rest of an executor's chain itself (see resilience.Chained).
+var _ resilience.Chained[any] = (*Policy[any])(nil)

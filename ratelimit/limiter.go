@@ -39,7 +39,14 @@ func As[R2, R any](l *Limiter[R]) *Limiter[R2] {
 // without next being called; a wait cut short by ctx returns ctx's error
 // and gives the token back.
 func (l *Limiter[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
-	if err := resilience.CheckArgs(ctx, next); err != nil {
+	return l.ExecuteChain(ctx, nil, next)
+}
+
+// ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
+// an executor calls, which spares it a Func per call (see
+// resilience.Chained).
+func (l *Limiter[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, fn); err != nil {
 		var zero R
 		return zero, err
 	}
@@ -47,7 +54,7 @@ func (l *Limiter[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, e
 		var zero R
 		return zero, err
 	}
-	return next(ctx)
+	return rest.Call(ctx, fn)
 }
 
 // Allow spends a token if one is there now and reports whether it did. It
@@ -119,3 +126,6 @@ func (r *Reservation) Cancel() bool {
 	r.cancelled = true
 	return r.b.refund(r.after)
 }
+
+// Limiter runs the rest of an executor's chain itself (see resilience.Chained).
+var _ resilience.Chained[any] = (*Limiter[any])(nil)

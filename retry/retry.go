@@ -55,8 +55,15 @@ func New[R any](cfg Config[R]) *Policy[R] {
 // then resilience.Discard. A nil ctx or next gives an error wrapping
 // resilience.ErrInvalidArgument. A panic in next propagates unchanged.
 func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
+	return p.ExecuteChain(ctx, nil, next)
+}
+
+// ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
+// an executor calls, which spares it a Func per call (see
+// resilience.Chained).
+func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
 	var zero R
-	if err := resilience.CheckArgs(ctx, next); err != nil {
+	if err := resilience.CheckArgs(ctx, fn); err != nil {
 		return zero, err
 	}
 	if p.cfg.Budget != nil {
@@ -72,7 +79,7 @@ func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, er
 	}
 	var prev time.Duration // the last delay waited
 	for attempt := 1; ; attempt++ {
-		r, err := next(ctx)
+		r, err := rest.Call(ctx, fn)
 		if !p.failed(r, err) ||
 			p.cfg.AbortIf != nil && p.cfg.AbortIf(r, err) ||
 			resilience.IsPermanent(err) ||
@@ -194,3 +201,6 @@ func (p *Policy[R]) wait(ctx context.Context, d time.Duration) error {
 	}
 	return nil
 }
+
+// Policy runs the rest of an executor's chain itself (see resilience.Chained).
+var _ resilience.Chained[any] = (*Policy[any])(nil)
