@@ -96,7 +96,7 @@ type window struct {
 	// Count window: a ring of outcome codes and the packed, biased sums of
 	// its slots.
 	slots  []atomic.Uint32
-	next   atomic.Uint64 // index of the next slot to write, not yet reduced mod len(slots)
+	next   atomic.Uint64 // index of the next slot to write, in [0, len(slots))
 	counts atomic.Uint64
 
 	// Time window: timeBuckets packed (unbiased) counts. Bucket e%timeBuckets
@@ -131,8 +131,7 @@ func (w *window) record(code uint32, now int64) bool {
 		w.consec.Store(0)
 	}
 	if w.width == 0 {
-		i := w.next.Add(1) - 1
-		slot := &w.slots[i%uint64(len(w.slots))]
+		slot := &w.slots[w.claim()]
 		// A plain load first: the swap's locked write is needed only when
 		// the outcome differs. A racing writer of the same slot (the ring
 		// wrapped under concurrency) adjusts the counts by what it found.
@@ -157,6 +156,23 @@ func (w *window) record(code uint32, now int64) bool {
 		b.Add(-v)
 	}
 	return true
+}
+
+// claim returns the index of the next slot of a count window to write and
+// moves the cursor on, wrapping it in place (a compare-and-swap rather
+// than an add, which would need a division by the ring's length per call).
+func (w *window) claim() uint64 {
+	n := uint64(len(w.slots))
+	for {
+		i := w.next.Load()
+		j := i + 1
+		if j == n {
+			j = 0
+		}
+		if w.next.CompareAndSwap(i, j) {
+			return i
+		}
+	}
 }
 
 // fast returns the window's totals at now from its counters, lock-free.
