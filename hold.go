@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/go-resilience/resilience/internal/ctxkey"
 )
 
 // A Hold is the context of one attempt whose result may be used after the
@@ -94,27 +96,8 @@ func (p *heldParent) Err() error                  { return p.base.Err() }
 // with which it looks for the cancel context to link a child to: that is
 // base's, whose Done channel this one is.
 func (p *heldParent) Value(key any) any {
-	if key == cancelCtxKey {
+	if key == ctxkey.CancelCtx {
 		return p.base.Value(key)
 	}
 	return p.ctx.Value(key)
 }
-
-// cancelCtxKey is the key with which the context package (context.Cause,
-// and the linking of a child to its parent) asks a context for its nearest
-// cancel context. It is unexported, so it is learnt once from context.Cause
-// itself, which asks an ended context for it.
-var cancelCtxKey = func() any {
-	var p keyProbe
-	_ = context.Cause(&p)
-	return p.key
-}()
-
-// keyProbe is an ended context that records the key Value is asked for.
-type keyProbe struct {
-	context.Context
-	key any
-}
-
-func (*keyProbe) Err() error          { return context.Canceled }
-func (p *keyProbe) Value(key any) any { p.key = key; return nil }

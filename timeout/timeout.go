@@ -27,12 +27,13 @@ type Config[R any] struct {
 	// resilience.SetObserver.
 	Observer resilience.Observer
 
-	// Clock times the deadline. nil means the real clock, with
-	// context.WithDeadlineCause so that context.Cause(ctx) is an
-	// *ExceededError once the timeout fired. Any other clock makes next's
-	// ctx with Clock.WithDeadline (a clock.Mock fires it on mock time);
-	// that ctx carries no cause, so its deadline is taken for ours whenever
-	// the ctx ended by a deadline.
+	// Clock times the deadline. nil means the real clock, under which
+	// next's ctx behaves as one made by context.WithDeadlineCause (its
+	// cause an *ExceededError once the timeout fired), made only when
+	// something waits on it (see the package documentation). Any other
+	// clock makes next's ctx with Clock.WithDeadline (a clock.Mock fires
+	// it on mock time); that ctx carries no cause, so its deadline is
+	// taken for ours whenever the ctx ended by a deadline.
 	Clock clock.Clock
 }
 
@@ -95,7 +96,14 @@ func (p *Policy[R]) Timeout() time.Duration { return p.timeout }
 // ours) the outcome of next passes through unchanged. Execute returns only
 // once next has returned: next must honour its ctx.
 func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
-	if err := resilience.CheckArgs(ctx, next); err != nil {
+	return p.ExecuteChain(ctx, nil, next)
+}
+
+// ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
+// an executor calls, which spares it a Func per call (see
+// resilience.Chained).
+func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, fn); err != nil {
 		var zero R
 		return zero, err
 	}
@@ -103,19 +111,31 @@ func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, er
 	if d, ok := ctx.Deadline(); ok && !d.After(deadline) {
 		// ctx ends first: our deadline could never be the one that fires,
 		// so spare the timer and let ctx's outcome pass through.
-		return next(ctx)
+		return rest.Call(ctx, fn)
 	}
-	var tctx context.Context
-	var cancel context.CancelFunc
-	if p.clock == nil {
-		tctx, cancel = context.WithDeadlineCause(ctx, deadline, p.cause)
-	} else {
-		tctx, cancel = p.clock.WithDeadline(ctx, deadline)
+	if p.clock != nil {
+		return p.executeOnClock(ctx, deadline, rest, fn)
 	}
-	// Released on every way out, a panic in next included.
+	tctx := newDeadlineCtx(ctx, deadline, p.cause)
+	// Ended on every way out, a panic in next included.
+	defer tctx.end()
+	r, err := rest.Call(tctx, fn)
+	if !tctx.fired() {
+		return r, err
+	}
+	return p.exceeded(ctx, deadline, r, err)
+}
+
+// executeOnClock is Execute under an injected clock, whose ctx carries no
+// cause.
+func (p *Policy[R]) executeOnClock(ctx context.Context, deadline time.Time, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
+	tctx, cancel := p.clock.WithDeadline(ctx, deadline)
 	defer cancel()
-	r, err := next(tctx)
-	if !p.fired(tctx) {
+	r, err := rest.Call(tctx, fn)
+	// Execute made tctx only because the parent's deadline, if any, is
+	// later than ours, so a deadline that ended it was ours, reached first
+	// on that clock. A cancelled parent ends it with context.Canceled.
+	if tctx.Err() != context.DeadlineExceeded {
 		return r, err
 	}
 	return p.exceeded(ctx, deadline, r, err)
@@ -126,23 +146,6 @@ func (p *Policy[R]) now() time.Time {
 		return time.Now()
 	}
 	return p.clock.Now()
-}
-
-// fired reports whether tctx ended because our own deadline passed, rather
-// than because its parent ended first.
-func (p *Policy[R]) fired(tctx context.Context) bool {
-	err := tctx.Err()
-	if err == nil {
-		return false
-	}
-	if p.clock == nil {
-		return context.Cause(tctx) == error(p.cause)
-	}
-	// An injected clock's context carries no cause. Execute made it only
-	// because the parent's deadline, if any, is later than ours, so a
-	// deadline that ended it was ours, reached first on that clock. A
-	// cancelled parent ends it with context.Canceled instead.
-	return err == context.DeadlineExceeded
 }
 
 // exceeded builds the outcome of a call whose timeout passed first: the
@@ -170,3 +173,6 @@ func (p *Policy[R]) exceeded(ctx context.Context, deadline time.Time, r R, err e
 	var zero R
 	return zero, out
 }
+
+// Policy runs the rest of an executor's chain itself (see resilience.Chained).
+var _ resilience.Chained[any] = (*Policy[any])(nil)

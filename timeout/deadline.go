@@ -1,0 +1,133 @@
+package timeout
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-resilience/resilience/internal/ctxkey"
+)
+
+// A deadlineCtx is next's ctx under the real clock: it ends at deadline
+// with cause, as context.WithDeadlineCause(parent, deadline, cause) would,
+// but makes that context (and with it a channel and a runtime timer) only
+// once something asks for Done, for the context package's cancel context
+// (context.Cause, a child context, context.AfterFunc), or for Err after
+// the deadline. Work that never waits on ctx.Done() — a computation, a
+// cache lookup, a call that checks ctx.Err() between steps — then costs one
+// allocation and no timer; work that does wait pays what the standard
+// library charges, once.
+//
+// When Execute returns it ends the context (cause context.Canceled), as
+// the cancel func of context.WithDeadlineCause would: a ctx that outlives
+// the call (kept by a goroutine of next's) reads as done.
+type deadlineCtx struct {
+	parent   context.Context
+	deadline time.Time // has a monotonic reading: time.Until reads one clock
+	cause    error
+
+	state  atomic.Uint32 // lazy, then made or ended
+	mu     sync.Mutex    // serialises making the context
+	made   context.Context
+	cancel context.CancelFunc
+}
+
+const (
+	lazy  = iota // no context made yet
+	made         // made holds the context (it may have ended)
+	ended        // Execute returned before one was made
+)
+
+// endedCtx stands for a deadlineCtx that ended before it made a context:
+// done, with cause context.Canceled.
+var endedCtx = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
+func newDeadlineCtx(parent context.Context, deadline time.Time, cause error) *deadlineCtx {
+	return &deadlineCtx{parent: parent, deadline: deadline, cause: cause}
+}
+
+// ctx returns the context that stands for c: made on first use.
+func (c *deadlineCtx) ctx() context.Context {
+	switch c.state.Load() {
+	case made:
+		return c.made
+	case ended:
+		return endedCtx
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.Load() == lazy {
+		ctx, cancel := context.WithDeadlineCause(c.parent, c.deadline, c.cause)
+		c.made, c.cancel = ctx, cancel
+		if !c.state.CompareAndSwap(lazy, made) {
+			cancel() // end won the race: ended stands
+		}
+	}
+	if c.state.Load() == made {
+		return c.made
+	}
+	return endedCtx
+}
+
+// end ends c when Execute returns, releasing the timer if one was made.
+func (c *deadlineCtx) end() {
+	if c.state.CompareAndSwap(lazy, ended) {
+		return
+	}
+	if c.state.Load() == made {
+		c.cancel()
+	}
+}
+
+// fired reports whether c ended (or would have ended) by its own deadline
+// rather than by its parent.
+func (c *deadlineCtx) fired() bool {
+	if c.state.Load() == made {
+		return context.Cause(c.made) == c.cause
+	}
+	// Nothing waited on c, so nothing recorded which came first. If its
+	// deadline has passed, it is taken to have: a parent deadline is later
+	// than ours (Execute checked), and next, which did not return when the
+	// parent was cancelled, could have seen only our deadline. A next that
+	// honours ctx through Err returns on a cancelled parent before then.
+	return time.Until(c.deadline) <= 0
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *deadlineCtx) Done() <-chan struct{} { return c.ctx().Done() }
+
+func (c *deadlineCtx) Err() error {
+	switch c.state.Load() {
+	case made:
+		return c.made.Err()
+	case ended:
+		return context.Canceled
+	}
+	if err := c.parent.Err(); err != nil {
+		return err // the made context would have ended with it
+	}
+	if time.Until(c.deadline) <= 0 {
+		return c.ctx().Err() // made already ended: Done is closed too
+	}
+	return nil
+}
+
+// Value answers the context package's own key (asked by context.Cause and
+// when a child is linked) with the made context's answer, and every other
+// key from the parent, which is where the made context would look.
+func (c *deadlineCtx) Value(key any) any {
+	if key == ctxkey.CancelCtx {
+		return c.ctx().Value(key)
+	}
+	return c.parent.Value(key)
+}
+
+func (c *deadlineCtx) String() string {
+	return "timeout.deadlineCtx(" + c.deadline.String() + ")"
+}
