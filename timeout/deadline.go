@@ -62,7 +62,7 @@ func (c *deadlineCtx) ctx() context.Context {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state.Load() == lazy {
-		ctx, cancel := context.WithDeadlineCause(c.parent, c.deadline, c.cause)
+		ctx, cancel := context.WithDeadlineCause(c.link(), c.deadline, c.cause)
 		c.made, c.cancel = ctx, cancel
 		if !c.state.CompareAndSwap(lazy, made) {
 			cancel() // end won the race: ended stands
@@ -72,6 +72,24 @@ func (c *deadlineCtx) ctx() context.Context {
 		return c.made
 	}
 	return endedCtx
+}
+
+// link returns the context the made context follows: the parent, or past
+// any outer timeout's lazy context straight to what that one follows. An
+// outer timeout's ctx can end only by its own deadline, which is later than
+// c's (Execute made c only because of that), by what it follows, or when
+// its Execute returns, which is after c's has. So a timeout inside a
+// timeout (the attempt timeout under a total timeout) makes one timer, not
+// two, for a next that waits. Values still come from the parent.
+func (c *deadlineCtx) link() context.Context {
+	parent := c.parent
+	for {
+		outer, ok := parent.(*deadlineCtx)
+		if !ok || outer.state.Load() != lazy {
+			return parent
+		}
+		parent = outer.parent
+	}
 }
 
 // end ends c when Execute returns, releasing the timer if one was made.
