@@ -150,6 +150,50 @@ func BenchmarkTimeout(b *testing.B) {
 	})
 }
 
+// TimeoutWaiting is the timeout with work that waits on its ctx, as every
+// network call does: the ctx's Done channel and timer are made for real.
+func BenchmarkTimeoutWaiting(b *testing.B) {
+	b.Run("resilience", func(b *testing.B) {
+		exec := resilience.Compose[int](ourTimeout())
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := exec.Execute(ctx, waitingWork); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("failsafe-go", func(b *testing.B) {
+		exec := failsafe.With[int](fsTimeout())
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := exec.GetWithExecution(fsWaitingWork); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// waitingWork succeeds at once, after checking its ctx's Done channel as
+// work that blocks on I/O would.
+func waitingWork(ctx context.Context) (int, error) {
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	default:
+		return 1, nil
+	}
+}
+
+func fsWaitingWork(e failsafe.Execution[int]) (int, error) {
+	select {
+	case <-e.Canceled():
+		return 0, errBoom
+	default:
+		return 1, nil
+	}
+}
+
 // FallbackRetryBreaker is the common stack: fallback(retry(breaker(fn))).
 func BenchmarkFallbackRetryBreaker(b *testing.B) {
 	b.Run("resilience", func(b *testing.B) { ours(b, ourFallback(), ourRetry(), ourBreaker()) })
