@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/timeout"
 )
 
 func TestExecuteAllocatesNothing(t *testing.T) {
@@ -90,4 +91,21 @@ func TestHoldAllocations(t *testing.T) {
 		t.Logf("%s: Start, Keep and Release allocate %v", tc.name, allocs)
 		assert.LessOrEqual(t, allocs, tc.max, "%s: Start, Keep and Release allocate %v, want <= %v", tc.name, allocs, tc.max)
 	}
+
+	// Under a timeout policy whose context armed no timer yet: instead of
+	// the link, a timer (and the func it runs) for the deadline, and the
+	// policy's context is never made.
+	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	var allocs float64
+	_, _ = p.Execute(values, func(ctx context.Context) (int, error) {
+		allocs = testing.AllocsPerRun(1000, func() {
+			h := new(resilience.Hold)
+			_ = h.Start(ctx, base)
+			h.Keep()
+			h.Release()
+		})
+		return 0, nil
+	})
+	t.Logf("ctx of a timeout policy: Start, Keep and Release allocate %v", allocs)
+	assert.LessOrEqual(t, allocs, 5.0, "ctx of a timeout policy: Start, Keep and Release allocate %v, want <= 5", allocs)
 }

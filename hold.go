@@ -31,8 +31,10 @@ type Hold struct {
 	held   context.Context
 	cancel context.CancelCauseFunc
 
-	mu       sync.Mutex  // guards unlink and released
+	mu       sync.Mutex  // guards unlink, timer and released
 	unlink   func() bool // stops following ctx; nil once kept, released or not needed
+	timer    *time.Timer // or this does, for a ctx that only a deadline ends
+	cause    error       // what timer ends the attempt with
 	released bool
 }
 
@@ -44,6 +46,16 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 	// The held context is a child of base, which the context package links
 	// without a goroutine or an allocation, and follows ctx only until Keep.
 	h.held, h.cancel = context.WithCancelCause(&h.parent)
+	if lazy, ok := ctx.(ctxkey.Lazy); ok {
+		// A timeout's context that has armed no timer yet, and ends
+		// otherwise only with base: time its deadline here, rather than
+		// make it arm a timer (and a context) just to be linked to.
+		if follows, deadline, cause, ok := lazy.Follow(); ok && follows.Done() == base.Done() {
+			h.cause = cause
+			h.timer = time.AfterFunc(time.Until(deadline), h.deadlinePassed)
+			return h.held
+		}
+	}
 	if done := ctx.Done(); done != nil && done != base.Done() {
 		h.unlink = context.AfterFunc(ctx, h.ctxEnded)
 	}
@@ -53,16 +65,29 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 // ctxEnded ends the attempt with ctx, before Keep.
 func (h *Hold) ctxEnded() { h.cancel(context.Cause(h.parent.ctx)) }
 
+// deadlinePassed ends the attempt at the deadline of a lazy ctx, before
+// Keep.
+func (h *Hold) deadlinePassed() { h.cancel(h.cause) }
+
+// stopFollowing stops following ctx. h.mu must be held.
+func (h *Hold) stopFollowing() {
+	if h.unlink != nil {
+		h.unlink()
+		h.unlink = nil
+	}
+	if h.timer != nil {
+		h.timer.Stop()
+		h.timer = nil
+	}
+}
+
 // Keep detaches the attempt's context from the policies' ctx: from now on
 // only base and Release end it. If ctx has already ended, the attempt's
 // context ends (or has ended) with it all the same.
 func (h *Hold) Keep() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.unlink != nil {
-		h.unlink()
-		h.unlink = nil
-	}
+	h.stopFollowing()
 }
 
 // Release ends the attempt's context, with cause context.Canceled unless
@@ -74,10 +99,7 @@ func (h *Hold) Release() {
 		return
 	}
 	h.released = true
-	if h.unlink != nil {
-		h.unlink()
-		h.unlink = nil
-	}
+	h.stopFollowing()
 	h.mu.Unlock()
 	h.cancel(context.Canceled)
 }

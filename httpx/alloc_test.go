@@ -47,10 +47,10 @@ func TestTransportAllocations(t *testing.T) {
 	}{
 		{"no policies", httpx.NewTransport(staticTransport{}), 3},
 		{"one policy", httpx.NewTransport(staticTransport{}, pass), 7},
-		// Two timeouts' contexts, of which only the attempt timeout's makes
-		// a context.WithDeadlineCause (4, and its Done channel), linked past
-		// the total timeout's; the hold's link to it.
-		{"standard", httpx.Standard(httpx.StandardConfig{Next: staticTransport{}}), 19},
+		// Two timeouts' contexts, neither of which makes a
+		// context.WithDeadlineCause: the hold times the attempt deadline
+		// itself (a timer and its func) until the response arrives.
+		{"standard", httpx.Standard(httpx.StandardConfig{Next: staticTransport{}}), 11},
 	} {
 		extra := measure(tt.rt) - bare
 		t.Logf("%s: %v allocations per request beyond the inner transport's", tt.name, extra)

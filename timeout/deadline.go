@@ -92,6 +92,16 @@ func (c *deadlineCtx) link() context.Context {
 	}
 }
 
+// Follow implements ctxkey.Lazy: while c has made no context, a context
+// linked to it may time c's deadline itself (an httpx attempt's held
+// context does).
+func (c *deadlineCtx) Follow() (context.Context, time.Time, error, bool) {
+	if c.state.Load() != lazy {
+		return nil, time.Time{}, nil, false
+	}
+	return c.link(), c.deadline, c.cause, true
+}
+
 // end ends c when Execute returns, releasing the timer if one was made.
 func (c *deadlineCtx) end() {
 	if c.state.CompareAndSwap(lazy, ended) {

@@ -5,7 +5,10 @@
 // them.
 package ctxkey
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // CancelCtx is the key with which the context package (context.Cause, and
 // the linking of a child to its parent) asks a context for its nearest
@@ -25,3 +28,13 @@ type probe struct {
 
 func (*probe) Err() error          { return context.Canceled }
 func (p *probe) Value(key any) any { p.key = key; return nil }
+
+// A Lazy context ends at a deadline it has not armed a timer for yet (a
+// timeout policy's, until something waits on it). Follow reports what it
+// follows besides that deadline, the deadline and the cause it will end
+// with, so that a context linked to it can arm a timer of its own instead
+// of making it arm one; ok is false once it has (or has ended), and the
+// caller must then link to it the usual way.
+type Lazy interface {
+	Follow() (follows context.Context, deadline time.Time, cause error, ok bool)
+}
