@@ -104,9 +104,15 @@ func (b *Breaker[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R]
 	}()
 	r, err := rest.Call(ctx, fn)
 	completed = true
-	if resilience.CallerEnded(ctx) {
+	switch {
+	case resilience.CallerEnded(ctx):
 		b.c.cancel(word)
-	} else {
+	case err == nil && b.failureIf == nil && !b.c.timed && (stateOf(word) == Closed || stateOf(word) == MetricsOnly):
+		// The closed path of every call: done's common case, shortened.
+		if b.c.settleSuccess(word) {
+			b.trip(ctx, word, r, err)
+		}
+	default:
 		b.done(ctx, word, start, r, err)
 	}
 	return r, err
@@ -130,12 +136,18 @@ func (b *Breaker[R]) done(ctx context.Context, word uint64, start int64, r R, er
 		}
 	}
 	if b.c.settle(ctx, word, code, now) {
-		var delay time.Duration
-		if b.openDelayFunc != nil {
-			delay = b.openDelayFunc(r, err)
-		}
-		b.c.trip(ctx, word, delay)
+		b.trip(ctx, word, r, err)
 	}
+}
+
+// trip opens the breaker after the outcome (r, err) of a call admitted in
+// the period of word.
+func (b *Breaker[R]) trip(ctx context.Context, word uint64, r R, err error) {
+	var delay time.Duration
+	if b.openDelayFunc != nil {
+		delay = b.openDelayFunc(r, err)
+	}
+	b.c.trip(ctx, word, delay)
 }
 
 // panicked records a call that panicked as a failure.
