@@ -18,8 +18,9 @@ import (
 // The zero Executor has no policies and just calls fn.
 type Executor[R any] struct {
 	policies []Policy[R]
-	chain    *Chain[R] // policies, linked; nil for none
-	err      error     // a nil policy given to Compose, reported by Execute
+	chain    *Chain[R]  // policies, linked; nil for none
+	head     Chained[R] // chain's first policy when it is Chained: called directly
+	err      error      // a nil policy given to Compose, reported by Execute
 
 	// runs recycles the adapters that make Run's functions Funcs. Reuse is
 	// safe because a Policy never calls next after its Execute returned.
@@ -40,6 +41,9 @@ func Compose[R any](policies ...Policy[R]) *Executor[R] {
 		}
 	}
 	e.chain = newChain(e.policies)
+	if e.chain != nil {
+		e.head = e.chain.chained
+	}
 	return e
 }
 
@@ -68,6 +72,9 @@ func (e *Executor[R]) Execute(ctx context.Context, fn Func[R]) (R, error) {
 	if err := e.check(ctx, fn == nil); err != nil {
 		var zero R
 		return zero, err
+	}
+	if e.head != nil {
+		return e.head.ExecuteChain(ctx, e.chain.rest, fn)
 	}
 	return e.chain.Call(ctx, fn)
 }
