@@ -53,6 +53,7 @@ func New[R any](cfg Config[R]) *Breaker[R] {
 		openDelay:     cfg.OpenDelay,
 		openBackoff:   cfg.OpenBackoff,
 		halfOpenCalls: orInt(cfg.HalfOpenCalls, DefaultHalfOpenCalls),
+		halfOpenWait:  int64(cfg.HalfOpenMaxWait),
 		onStateChange: cfg.OnStateChange,
 	}
 	if c.openDelay == 0 {

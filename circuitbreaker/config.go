@@ -68,6 +68,13 @@ type Config[R any] struct {
 	// HalfOpenCalls is how many trial calls the breaker admits in each
 	// half-open period; it closes when all of them have succeeded. 0 = 1.
 	HalfOpenCalls int
+	// HalfOpenMaxWait bounds a half-open period: once it has lasted this
+	// long, the next call (or State, or Metrics) opens the breaker again
+	// instead of waiting on trials that have not returned (a call hung
+	// without a timeout). The reopening counts as a failed trial would:
+	// OpenBackoff grows. Outcomes of the stale trials are then ignored.
+	// 0 = no limit: a half-open period lasts until its trials settle.
+	HalfOpenMaxWait time.Duration
 
 	// FailureIf classifies an outcome. nil = err != nil. A panic is always
 	// a failure.
@@ -140,6 +147,8 @@ func (c Config[R]) Validate() error {
 		return bad("OpenDelay", c.OpenDelay, "must be 0 when OpenBackoff is set (the backoff gives every delay)")
 	case c.HalfOpenCalls < 0:
 		return bad("HalfOpenCalls", c.HalfOpenCalls, "must be >= 0")
+	case c.HalfOpenMaxWait < 0:
+		return bad("HalfOpenMaxWait", c.HalfOpenMaxWait, "must be >= 0 (0 = no limit)")
 	}
 	return nil
 }

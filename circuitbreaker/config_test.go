@@ -44,6 +44,7 @@ func TestValidateRejectsEveryBadField(t *testing.T) {
 		{cfg{OpenDelay: -time.Second}, "OpenDelay", -time.Second},
 		{cfg{OpenDelay: time.Second, OpenBackoff: constBackoff(time.Second)}, "OpenDelay", time.Second},
 		{cfg{HalfOpenCalls: -1}, "HalfOpenCalls", -1},
+		{cfg{HalfOpenMaxWait: -time.Second}, "HalfOpenMaxWait", -time.Second},
 	}
 	for _, tt := range tests {
 		err := tt.cfg.Validate()

@@ -35,6 +35,7 @@ type core struct {
 	openDelay     time.Duration
 	openBackoff   Backoff
 	halfOpenCalls int
+	halfOpenWait  int64 // nanoseconds; 0 = a half-open period has no limit
 	onStateChange func(from, to State)
 	timed         bool // recording needs the time: time window or slow-call rule
 
@@ -89,6 +90,9 @@ func (c *core) admitSlow(ctx context.Context, word uint64) (uint64, int64, error
 			}
 			c.expire(ctx, word, now)
 		case HalfOpen:
+			if c.halfOpenWait > 0 && c.reopenStale(ctx, word) {
+				break // reopened: look again
+			}
 			ok, e := c.takeTrial(word)
 			if ok {
 				var start int64
@@ -148,13 +152,40 @@ func (c *core) expire(ctx context.Context, word uint64, now int64) {
 	c.announce()
 }
 
+// reopenStale opens the breaker again if its HalfOpen period of word has
+// lasted HalfOpenMaxWait. It reports whether the state moved on.
+func (c *core) reopenStale(ctx context.Context, word uint64) bool {
+	now := c.now()
+	c.mu.Lock()
+	stale := c.word.Load() == word && now-c.since >= c.halfOpenWait
+	c.mu.Unlock()
+	if !stale {
+		return false
+	}
+	delay := c.nextDelay() // user code: ask outside the lock
+	c.mu.Lock()
+	moved := c.word.Load() == word
+	if moved {
+		c.moveLocked(ctx, Open, now, delay)
+	}
+	c.mu.Unlock()
+	c.announce()
+	return moved
+}
+
 // state returns the current state, first moving an Open breaker whose
-// delay has passed to HalfOpen.
+// delay has passed to HalfOpen, and a HalfOpen one that has waited
+// HalfOpenMaxWait back to Open.
 func (c *core) state() State {
 	word := c.word.Load()
-	if stateOf(word) == Open {
+	switch stateOf(word) {
+	case Open:
 		c.expire(context.Background(), word, c.now())
 		word = c.word.Load()
+	case HalfOpen:
+		if c.halfOpenWait > 0 && c.reopenStale(context.Background(), word) {
+			return c.state() // and perhaps half-open again, at once
+		}
 	}
 	return stateOf(word)
 }

@@ -20,7 +20,9 @@
 // whether or not a call comes: State reports it. HalfOpen admits
 // HalfOpenCalls trial calls (1 by default) and rejects the rest. A failed
 // trial opens the breaker again; when all trials have succeeded it closes
-// with an empty window.
+// with an empty window. A trial that never returns would hold its permit
+// for ever: HalfOpenMaxWait bounds a half-open period (a timeout policy
+// inside the breaker bounds each trial, which is better still).
 //
 // A call whose ctx its caller cancelled counts neither way, and gives back
 // a half-open trial permit. A panic in the call counts as a failure, gives

@@ -218,6 +218,29 @@ func ExampleConfig_openBackoff() {
 	// open for 4s
 }
 
+func ExampleConfig_halfOpenMaxWait() {
+	clk := clock.NewMock()
+	cb := circuitbreaker.New(circuitbreaker.Config[int]{
+		ConsecutiveFailures: 1,
+		OpenDelay:           time.Second,
+		HalfOpenMaxWait:     10 * time.Second,
+		Clock:               clk,
+	})
+	ctx := context.Background()
+	_, _ = cb.Execute(ctx, func(context.Context) (int, error) { return 0, errors.New("down") })
+	clk.Add(time.Second)
+	trial, _ := cb.Allow(ctx) // the trial call hangs: no Done for 10s
+	fmt.Println(cb.State())
+	clk.Add(10 * time.Second)
+	fmt.Println(cb.State())
+	trial.Done(1, nil) // returns at last, from a half-open period that has ended
+	fmt.Println(cb.State())
+	// Output:
+	// half-open
+	// open
+	// open
+}
+
 func ExampleConfig_Validate() {
 	cfg := circuitbreaker.Config[int]{WindowSize: 10, MinCalls: 20} // e.g. read from a file
 	if err := cfg.Validate(); err != nil {

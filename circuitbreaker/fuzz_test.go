@@ -43,19 +43,19 @@ func FuzzStateMachine(f *testing.F) {
 // documented rules allow, names an invalid field, never panics, and that
 // New agrees with it.
 func FuzzValidate(f *testing.F) {
-	f.Add(0, int64(0), 0, 0.0, 0, int64(0), 0.0, int64(0), false, 0)
-	f.Add(10, int64(0), 11, 0.7, 3, int64(time.Second), 0.5, int64(time.Second), false, 2)
-	f.Add(0, int64(10*time.Millisecond), 500, 1.0, 0, int64(0), 0.0, int64(0), true, 1)
-	f.Add(-1, int64(-1), -1, math.NaN(), -1, int64(-1), 1.5, int64(-1), true, -1)
-	f.Add(100001, int64(9*time.Millisecond), 0, 1e-19, 0, int64(0), 1.5e-19, int64(0), false, 0)
-	f.Add(0, int64(0), 100, 0.1+0.2, 0, int64(1), 1.0/3, int64(0), false, 0)
+	f.Add(0, int64(0), 0, 0.0, 0, int64(0), 0.0, int64(0), false, 0, int64(0))
+	f.Add(10, int64(0), 11, 0.7, 3, int64(time.Second), 0.5, int64(time.Second), false, 2, int64(time.Minute))
+	f.Add(0, int64(10*time.Millisecond), 500, 1.0, 0, int64(0), 0.0, int64(0), true, 1, int64(0))
+	f.Add(-1, int64(-1), -1, math.NaN(), -1, int64(-1), 1.5, int64(-1), true, -1, int64(-1))
+	f.Add(100001, int64(9*time.Millisecond), 0, 1e-19, 0, int64(0), 1.5e-19, int64(0), false, 0, int64(0))
+	f.Add(0, int64(0), 100, 0.1+0.2, 0, int64(1), 1.0/3, int64(0), false, 0, int64(0))
 	f.Fuzz(func(t *testing.T, windowSize int, windowPeriod int64, minCalls int, failureRate float64, consecutive int,
-		slowCall int64, slowRate float64, openDelay int64, backoff bool, halfOpen int) {
+		slowCall int64, slowRate float64, openDelay int64, backoff bool, halfOpen int, halfOpenWait int64) {
 		cfg := circuitbreaker.Config[int]{
 			WindowSize: windowSize, WindowPeriod: time.Duration(windowPeriod), MinCalls: minCalls,
 			FailureRate: failureRate, ConsecutiveFailures: consecutive,
 			SlowCallDuration: time.Duration(slowCall), SlowCallRate: slowRate,
-			OpenDelay: time.Duration(openDelay), HalfOpenCalls: halfOpen,
+			OpenDelay: time.Duration(openDelay), HalfOpenCalls: halfOpen, HalfOpenMaxWait: time.Duration(halfOpenWait),
 		}
 		if backoff {
 			cfg.OpenBackoff = backoffFunc(func(int, time.Duration) time.Duration { return time.Second })
@@ -91,6 +91,9 @@ func FuzzValidate(f *testing.F) {
 		}
 		if halfOpen < 0 {
 			bad = append(bad, "HalfOpenCalls")
+		}
+		if halfOpenWait < 0 {
+			bad = append(bad, "HalfOpenMaxWait")
 		}
 		testkit.CheckConfig(t, "circuitbreaker", cfg.Validate(), bad, func() {
 			b := circuitbreaker.New(cfg)
