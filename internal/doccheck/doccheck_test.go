@@ -29,6 +29,7 @@ var guides = []string{
 	"docs/migration-gobreaker.md",
 	"docs/migration-hystrix-go.md",
 	"docs/migration-retryablehttp.md",
+	"docs/migration-resilience4j-polly.md",
 }
 
 // peers are the libraries a "// peer: NAME" mark may name.
