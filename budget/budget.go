@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/benbjohnson/clock"
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/internal/monoclock"
 )
 
 // scale is the fixed-point unit of Percent: the allowance is computed in
@@ -28,11 +28,10 @@ const scale = 1_000_000_000
 type Budget struct {
 	name      string
 	observer  resilience.Observer
-	clock     clock.Clock
+	clock     monoclock.Clock
 	ppb       uint64        // Percent in parts per scale
 	floor     uint64        // extra attempts every window allows
 	width     time.Duration // of one bucket
-	epoch     time.Time     // start of bucket 0
 	exceeded  ExceededError // what AllowRetry returns on refusal
 	exceedMsg string        // exceeded.Error()
 
@@ -77,15 +76,11 @@ func New(cfg Config) *Budget {
 	b := &Budget{
 		name:     cfg.Name,
 		observer: cfg.Observer,
-		clock:    cfg.Clock,
 		ppb:      uint64(math.Round(pct * scale)),
 		floor:    uint64(min(math.Floor(perSecond*window.Seconds()), math.MaxInt64)),
 		width:    window / buckets,
 	}
-	if b.clock == nil {
-		b.clock = clock.New()
-	}
-	b.epoch = b.clock.Now()
+	b.clock = monoclock.New(cfg.Clock) // its start is the start of bucket 0
 	b.exceeded.b = b
 	b.exceedMsg = ErrExceeded.Error()
 	if b.name != "" {
@@ -173,7 +168,7 @@ func (b *Budget) allowance(requests uint64) uint64 {
 // A time before the newest bucket (callers race to the lock, or a mock
 // clock went back) counts in the newest bucket. It requires b.mu held.
 func (b *Budget) advance(now time.Time) {
-	idx := int64(now.Sub(b.epoch) / b.width)
+	idx := int64(now.Sub(b.clock.Start()) / b.width)
 	if idx <= b.head {
 		return
 	}
@@ -201,7 +196,7 @@ func (b *Budget) retryAfter(now time.Time) time.Duration {
 			t.sub(b.ring[i%buckets])
 		}
 		if t.retries < b.allowance(t.requests) {
-			at := b.epoch.Add(time.Duration(b.head+k) * b.width)
+			at := b.clock.Start().Add(time.Duration(b.head+k) * b.width)
 			return max(at.Sub(now), 0)
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/benbjohnson/clock"
+	"github.com/go-resilience/resilience/internal/monoclock"
 
 	"github.com/go-resilience/resilience"
 )
@@ -32,17 +32,12 @@ func New[R any](cfg Config[R]) *Breaker[R] {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}
-	clk := cfg.Clock
-	if clk == nil {
-		clk = clock.New()
-	}
 	failureRate, _ := newRatio(orFloat(cfg.FailureRate, DefaultFailureRate))
 	slowRate, _ := newRatio(orFloat(cfg.SlowCallRate, 1))
 	c := &core{
 		name:          cfg.Name,
 		observer:      cfg.Observer,
-		clock:         clk,
-		epoch:         clk.Now(),
+		clock:         monoclock.New(cfg.Clock),
 		windowSize:    cfg.windowSize(),
 		bucketWidth:   int64(cfg.WindowPeriod / timeBuckets),
 		minCalls:      int64(cfg.minCalls()),

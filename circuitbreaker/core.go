@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/benbjohnson/clock"
+	"github.com/go-resilience/resilience/internal/monoclock"
 
 	"github.com/go-resilience/resilience"
 )
@@ -23,10 +23,9 @@ type core struct {
 	// Immutable after New.
 	name          string
 	observer      resilience.Observer
-	clock         clock.Clock
-	epoch         time.Time // the clock's time at New; times are nanoseconds since
-	windowSize    int       // count window: slots
-	bucketWidth   int64     // time window: nanoseconds per bucket; 0 = count window
+	clock         monoclock.Clock // times are nanoseconds since its start (New)
+	windowSize    int             // count window: slots
+	bucketWidth   int64           // time window: nanoseconds per bucket; 0 = count window
 	minCalls      int64
 	failureRate   ratio
 	slowRate      ratio
@@ -63,7 +62,7 @@ type transition struct {
 }
 
 // now returns the time on the breaker's clock, in nanoseconds since New.
-func (c *core) now() int64 { return int64(c.clock.Now().Sub(c.epoch)) }
+func (c *core) now() int64 { return int64(c.clock.Elapsed()) }
 
 // admit returns the state word of the period a call is admitted in, and
 // the time it started if the slow-call rule needs it, or the rejection.

@@ -8,6 +8,7 @@ import (
 	"github.com/benbjohnson/clock"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/internal/monoclock"
 )
 
 // bucket is the token bucket a limiter shares between all its typed views.
@@ -26,15 +27,15 @@ type bucket struct {
 	interval  time.Duration // the time one token takes to come back
 	tolerance time.Duration // (Burst-1)*interval: how far full may run ahead of now with a token left
 	maxWait   time.Duration
-	clock     clock.Clock
-	epoch     time.Time // the clock at New; the times below are offsets from it
+	clock     clock.Clock     // for timers
+	mono      monoclock.Clock // the clock from New; the times below are offsets from its start
 
 	name       string
 	observer   resilience.Observer
 	onRejected func(context.Context, error)
 
 	mu   sync.Mutex    // guards full
-	full time.Duration // when the bucket will be full again, as an offset from epoch
+	full time.Duration // when the bucket will be full again, as an offset from mono's start
 }
 
 func newBucket[R any](cfg Config[R]) *bucket {
@@ -50,12 +51,12 @@ func newBucket[R any](cfg Config[R]) *bucket {
 	if b.clock == nil {
 		b.clock = clock.New()
 	}
-	b.epoch = b.clock.Now() // full = 0: the bucket starts full
+	b.mono = monoclock.New(cfg.Clock) // full = 0: the bucket starts full
 	return b
 }
 
-// now returns the clock's reading as an offset from epoch.
-func (b *bucket) now() time.Duration { return b.clock.Now().Sub(b.epoch) }
+// now returns the clock's reading as an offset from its start.
+func (b *bucket) now() time.Duration { return b.mono.Elapsed() }
 
 // reserve spends a token at now if one will be there within limit. It
 // returns how long the caller must wait for the token and the value full
@@ -94,14 +95,14 @@ func (b *bucket) take(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err // a call nobody waits for spends no token
 	}
-	now := b.clock.Now()
+	now := b.mono.Now()
 	limit := b.maxWait
 	if deadline, ok := ctx.Deadline(); ok && limit > 0 {
 		// A wait that ends at the deadline leaves the call no time: it
 		// must end strictly before.
 		limit = max(min(limit, deadline.Sub(now)), 1) - 1
 	}
-	wait, after, ok := b.reserve(now.Sub(b.epoch), limit)
+	wait, after, ok := b.reserve(now.Sub(b.mono.Start()), limit)
 	switch {
 	case !ok:
 		return b.reject(ctx, wait)

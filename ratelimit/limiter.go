@@ -100,7 +100,7 @@ func (l *Limiter[R]) Interval() time.Duration { return l.b.interval }
 // holds no token.
 type Reservation struct {
 	b         *bucket
-	at        time.Duration // when the token is there, as an offset from b.epoch
+	at        time.Duration // when the token is there, as an offset from b.mono's start
 	after     time.Duration // the bucket's full right after the booking: the refund key
 	cancelled bool
 }
