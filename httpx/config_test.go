@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,6 +72,9 @@ func TestConfigValidate(t *testing.T) {
 		{cfg: httpx.Config{MaxBodyBuffer: -1, MaxDrain: -1}},
 		{cfg: httpx.Config{MaxBodyBuffer: -2}, field: "MaxBodyBuffer"},
 		{cfg: httpx.Config{MaxDrain: -2}, field: "MaxDrain"},
+		{cfg: httpx.Config{PerHost: noPolicies, PerHostIdle: -time.Second}, field: "PerHostIdle"},
+		{cfg: httpx.Config{PerHostIdle: time.Minute}, field: "PerHostIdle"}, // without PerHost
+		{cfg: httpx.Config{PerHost: noPolicies, PerHostIdle: time.Minute}},
 		{cfg: httpx.Config{Policies: []resilience.Policy[*http.Response]{&countingPolicy{}, nil}}, field: "Policies[1]"},
 		{cfg: httpx.Config{Policies: []resilience.Policy[*http.Response]{(*countingPolicy)(nil)}}, field: "Policies[0]"},
 	}

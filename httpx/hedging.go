@@ -46,6 +46,9 @@ type HedgingConfig struct {
 	// NoBreaker leaves the per-host breaker out.
 	NoBreaker bool
 
+	// PerHostIdle is as in [StandardConfig].
+	PerHostIdle time.Duration
+
 	// AttemptTimeout bounds each attempt up to its response headers.
 	// 0 = 10s; -1 = none.
 	AttemptTimeout time.Duration
@@ -62,7 +65,7 @@ func (c HedgingConfig) standard() StandardConfig {
 	return StandardConfig{
 		Next: c.Next, TotalTimeout: c.TotalTimeout, Breaker: c.Breaker, NoBreaker: c.NoBreaker,
 		AttemptTimeout: c.AttemptTimeout, Name: c.Name, Observer: c.Observer, Clock: c.Clock,
-		Budget: c.Budget, NoBudget: c.NoBudget,
+		Budget: c.Budget, NoBudget: c.NoBudget, PerHostIdle: c.PerHostIdle,
 	}
 }
 

@@ -74,6 +74,11 @@ type StandardConfig struct {
 	// NoBreaker leaves the per-host breaker out.
 	NoBreaker bool
 
+	// PerHostIdle, when > 0, drops the breaker (and attempt timeout) of a
+	// host no request has used for this long; see Config.PerHostIdle.
+	// 0 = keep every host's for ever.
+	PerHostIdle time.Duration
+
 	// AttemptTimeout bounds each attempt up to its response headers.
 	// 0 = 10s; -1 = none.
 	AttemptTimeout time.Duration
@@ -99,6 +104,9 @@ func (c StandardConfig) Validate() error {
 	}
 	if c.MaxRetryAfter < -1 {
 		return &resilience.ConfigError{Policy: "httpx", Field: "MaxRetryAfter", Value: c.MaxRetryAfter, Rule: "must be -1 (no cap) or >= 0"}
+	}
+	if c.PerHostIdle < 0 {
+		return &resilience.ConfigError{Policy: "httpx", Field: "PerHostIdle", Value: c.PerHostIdle, Rule: "must be >= 0 (0 = never drop)"}
 	}
 	if c.AttemptTimeout < -1 {
 		return &resilience.ConfigError{Policy: "httpx", Field: "AttemptTimeout", Value: c.AttemptTimeout, Rule: "must be -1 (none) or >= 0"}
@@ -183,8 +191,10 @@ func (c StandardConfig) build(middle resilience.Policy[*http.Response]) Config {
 		breaker = &b
 	}
 	return Config{
-		Next:     c.Next,
-		Policies: policies,
+		Next:        c.Next,
+		Policies:    policies,
+		PerHostIdle: c.PerHostIdle,
+		Clock:       c.Clock,
 		PerHost: func(host string) []resilience.Policy[*http.Response] {
 			var ps []resilience.Policy[*http.Response]
 			if breaker != nil {

@@ -11,8 +11,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/benbjohnson/clock"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/internal/monoclock"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -42,9 +46,21 @@ type Config struct {
 	// concurrently, outside the Transport's locks. nil = no per-host
 	// policies.
 	//
-	// Keys are never evicted: PerHost suits clients of a bounded set of
-	// services, not crawlers.
+	// Keys are kept until they have been idle for PerHostIdle; without
+	// it, for ever, which suits clients of a bounded set of services.
 	PerHost func(host string) []resilience.Policy[*http.Response]
+
+	// PerHostIdle, when > 0, drops a host key no request has used for this
+	// long, with its policies (a breaker that comes back starts closed),
+	// so that a client of ever new hosts (a webhook sender, a crawler)
+	// keeps only those it talks to. Idle keys are swept when a new key
+	// arrives, at most once per PerHostIdle/2; a request still running
+	// for a dropped key finishes under its old policies. 0 = never drop.
+	// It needs PerHost.
+	PerHostIdle time.Duration
+
+	// Clock times PerHostIdle. nil = real time.
+	Clock clock.Clock
 
 	// MaxBodyBuffer is the largest request body, in bytes, that is read
 	// into memory to be replayed on another attempt when the request has no
@@ -76,6 +92,12 @@ func (c Config) Validate() error {
 		if p == nil || typedNil(p) {
 			return &resilience.ConfigError{Policy: "httpx", Field: fmt.Sprintf("Policies[%d]", i), Value: nil, Rule: "must not be nil"}
 		}
+	}
+	switch {
+	case c.PerHostIdle < 0:
+		return &resilience.ConfigError{Policy: "httpx", Field: "PerHostIdle", Value: c.PerHostIdle, Rule: "must be >= 0 (0 = never drop)"}
+	case c.PerHostIdle > 0 && c.PerHost == nil:
+		return &resilience.ConfigError{Policy: "httpx", Field: "PerHostIdle", Value: c.PerHostIdle, Rule: "must be 0 without PerHost"}
 	}
 	if c.MaxBodyBuffer < -1 {
 		return &resilience.ConfigError{Policy: "httpx", Field: "MaxBodyBuffer", Value: c.MaxBodyBuffer, Rule: "must be -1 (never buffer) or >= 0"}
@@ -127,8 +149,11 @@ type Transport struct {
 	retryAll      bool
 	discardFn     func(*http.Response) // t.discard, bound once
 
-	mu    sync.RWMutex          // guards hosts
+	mu    sync.RWMutex          // guards hosts and swept
 	hosts map[string]*hostEntry // per-host executors, by key
+	idle  time.Duration         // PerHostIdle
+	clock monoclock.Clock       // times idle
+	swept time.Duration         // when idle keys were last swept, on clock
 
 	calls sync.Pool // of *call
 }
@@ -154,6 +179,10 @@ func New(cfg Config) *Transport {
 		maxBodyBuffer: cfg.MaxBodyBuffer,
 		maxDrain:      cfg.MaxDrain,
 		retryAll:      cfg.RetryAll,
+		idle:          cfg.PerHostIdle,
+	}
+	if t.idle > 0 {
+		t.clock = monoclock.New(cfg.Clock)
 	}
 	if t.perHost == nil && len(t.policies) > 0 {
 		t.shared = resilience.Compose(t.policies...)
@@ -277,6 +306,9 @@ func (t *Transport) executor(u *url.URL) *resilience.Executor[*http.Response] {
 	if e == nil {
 		e = t.newHost(string(key))
 	}
+	if t.idle > 0 {
+		e.used.Store(int64(t.clock.Elapsed()))
+	}
 	if exec := e.exec.Load(); exec != nil {
 		return exec
 	}
@@ -287,7 +319,8 @@ func (t *Transport) executor(u *url.URL) *resilience.Executor[*http.Response] {
 type hostEntry struct {
 	key  string
 	exec atomic.Pointer[resilience.Executor[*http.Response]]
-	mu   sync.Mutex // serialises build, so that PerHost runs once per key
+	mu   sync.Mutex   // serialises build, so that PerHost runs once per key
+	used atomic.Int64 // the last request's time on Transport.clock, with PerHostIdle
 }
 
 func (t *Transport) newHost(key string) *hostEntry {
@@ -298,10 +331,31 @@ func (t *Transport) newHost(key string) *hostEntry {
 		if t.hosts == nil {
 			t.hosts = make(map[string]*hostEntry)
 		}
+		if t.idle > 0 {
+			t.sweepLocked()
+		}
 		e = &hostEntry{key: key}
+		if t.idle > 0 {
+			e.used.Store(int64(t.clock.Elapsed()))
+		}
 		t.hosts[key] = e
 	}
 	return e
+}
+
+// sweepLocked drops the host keys idle for t.idle, at most once per
+// t.idle/2. It requires t.mu held for writing.
+func (t *Transport) sweepLocked() {
+	now := t.clock.Elapsed()
+	if now-t.swept < t.idle/2 {
+		return
+	}
+	t.swept = now
+	for key, e := range t.hosts {
+		if now-time.Duration(e.used.Load()) >= t.idle {
+			delete(t.hosts, key)
+		}
+	}
 }
 
 // build calls PerHost outside t.mu, which it may therefore use freely; a
