@@ -46,6 +46,7 @@ type model struct {
 	openDelay     time.Duration
 	backoff       func(n int, prev time.Duration) time.Duration // nil = openDelay
 	halfOpenCalls int
+	halfOpenWait  time.Duration // 0 = no limit
 
 	// state
 	state             circuitbreaker.State
@@ -137,9 +138,19 @@ func (m *model) nextDelay(fromOutcome time.Duration) time.Duration {
 	return m.openDelay
 }
 
+// expire moves an Open breaker whose delay has passed to HalfOpen, and a
+// HalfOpen one that has waited halfOpenWait back to Open, as often as the
+// time allows.
 func (m *model) expire(now time.Duration) {
-	if m.state == circuitbreaker.Open && now >= m.until {
-		m.move(circuitbreaker.HalfOpen, now, 0)
+	for {
+		switch {
+		case m.state == circuitbreaker.Open && now >= m.until:
+			m.move(circuitbreaker.HalfOpen, now, 0)
+		case m.state == circuitbreaker.HalfOpen && m.halfOpenWait > 0 && now-m.since >= m.halfOpenWait:
+			m.move(circuitbreaker.Open, now, m.nextDelay(0))
+		default:
+			return
+		}
 	}
 }
 

@@ -93,6 +93,10 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 		}
 		cfg.OpenBackoff = backoffFunc(m.backoff)
 	}
+	if in.intn(3) == 0 {
+		m.halfOpenWait = time.Duration(1+in.intn(4)) * time.Second
+		cfg.HalfOpenMaxWait = m.halfOpenWait
+	}
 	cfg.OpenDelayFunc = func(r int, err error) time.Duration {
 		if ra := retryAfterError(0); errors.As(err, &ra) {
 			return time.Duration(ra)
@@ -215,7 +219,9 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 				m.done(mp, failed, delay, now)
 			}
 		case op < 93: // time passes: around the open delays and the buckets
-			d := []time.Duration{0, 1, time.Second / 2, time.Second, 2*time.Second - 1, 3 * time.Second, 11 * time.Second, m.until - now, m.until - now - 1}[in.intn(9)]
+			halfOpenEnd := m.since + m.halfOpenWait - now // where HalfOpenMaxWait ends a half-open period
+			d := []time.Duration{0, 1, time.Second / 2, time.Second, 2*time.Second - 1, 3 * time.Second, 11 * time.Second,
+				m.until - now, m.until - now - 1, halfOpenEnd, halfOpenEnd - 1}[in.intn(11)]
 			d = max(d, 0)
 			trace = append(trace, fmt.Sprintf("%d @%v advance %v", step, now, d))
 			clk.Add(d)
