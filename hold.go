@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/benbjohnson/clock"
+
 	"github.com/go-resilience/resilience/internal/ctxkey"
 )
 
@@ -31,10 +33,11 @@ type Hold struct {
 	held   context.Context
 	cancel context.CancelCauseFunc
 
-	mu       sync.Mutex  // guards unlink, timer and released
-	unlink   func() bool // stops following ctx; nil once kept, released or not needed
-	timer    *time.Timer // or this does, for a ctx that only a deadline ends
-	cause    error       // what timer ends the attempt with
+	mu       sync.Mutex   // guards unlink, timer and released
+	unlink   func() bool  // stops following ctx; nil once kept, released or not needed
+	timer    *time.Timer  // or this does, for a ctx that only a deadline ends
+	fake     *clock.Timer // or this, when that deadline is on an injected clock
+	cause    error        // what timer ends the attempt with
 	released bool
 }
 
@@ -50,9 +53,13 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 		// A timeout's context that has armed no timer yet, and ends
 		// otherwise only with base: time its deadline here, rather than
 		// make it arm a timer (and a context) just to be linked to.
-		if follows, deadline, cause, ok := lazy.Follow(); ok && follows.Done() == base.Done() {
-			h.cause = cause
-			h.timer = time.AfterFunc(time.Until(deadline), h.deadlinePassed)
+		if d, ok := lazy.Follow(); ok && d.Follows.Done() == base.Done() {
+			h.cause = d.Cause
+			if d.Clock == nil {
+				h.timer = time.AfterFunc(time.Until(d.At), h.deadlinePassed)
+			} else {
+				h.fake = d.Clock.AfterFunc(d.At.Sub(d.Clock.Now()), h.deadlinePassed)
+			}
 			return h.held
 		}
 	}
@@ -78,6 +85,10 @@ func (h *Hold) stopFollowing() {
 	if h.timer != nil {
 		h.timer.Stop()
 		h.timer = nil
+	}
+	if h.fake != nil {
+		h.fake.Stop()
+		h.fake = nil
 	}
 }
 

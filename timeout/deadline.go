@@ -6,11 +6,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/benbjohnson/clock"
+
 	"github.com/go-resilience/resilience/internal/ctxkey"
 )
 
-// A deadlineCtx is next's ctx under the real clock: it ends at deadline
-// with cause, as context.WithDeadlineCause(parent, deadline, cause) would,
+// A deadlineCtx is next's ctx: it ends at deadline with cause, as
+// context.WithDeadlineCause(parent, deadline, cause) would (under an
+// injected clock, as that clock's WithDeadline would, without the cause),
 // but makes that context (and with it a channel and a runtime timer) only
 // once something asks for Done, for the context package's cancel context
 // (context.Cause, a child context, context.AfterFunc), or for Err after
@@ -24,7 +27,8 @@ import (
 // the call (kept by a goroutine of next's) reads as done.
 type deadlineCtx struct {
 	parent   context.Context
-	deadline time.Time // has a monotonic reading: time.Until reads one clock
+	clock    clock.Clock // nil: the real clock
+	deadline time.Time   // on the real clock, with a monotonic reading
 	cause    error
 
 	state  atomic.Uint32 // lazy, then made or ended
@@ -47,10 +51,6 @@ var endedCtx = func() context.Context {
 	return ctx
 }()
 
-func newDeadlineCtx(parent context.Context, deadline time.Time, cause error) *deadlineCtx {
-	return &deadlineCtx{parent: parent, deadline: deadline, cause: cause}
-}
-
 // ctx returns the context that stands for c: made on first use.
 func (c *deadlineCtx) ctx() context.Context {
 	switch c.state.Load() {
@@ -62,7 +62,7 @@ func (c *deadlineCtx) ctx() context.Context {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state.Load() == lazy {
-		ctx, cancel := context.WithDeadlineCause(c.link(), c.deadline, c.cause)
+		ctx, cancel := c.make()
 		c.made, c.cancel = ctx, cancel
 		if !c.state.CompareAndSwap(lazy, made) {
 			cancel() // end won the race: ended stands
@@ -72,6 +72,22 @@ func (c *deadlineCtx) ctx() context.Context {
 		return c.made
 	}
 	return endedCtx
+}
+
+// make returns the context that stands for c, and its cancel func.
+func (c *deadlineCtx) make() (context.Context, context.CancelFunc) {
+	if c.clock == nil {
+		return context.WithDeadlineCause(c.link(), c.deadline, c.cause)
+	}
+	return c.clock.WithDeadline(c.link(), c.deadline)
+}
+
+// passed reports whether the deadline has come on c's clock.
+func (c *deadlineCtx) passed() bool {
+	if c.clock == nil {
+		return time.Until(c.deadline) <= 0 // the monotonic clock alone
+	}
+	return !c.clock.Now().Before(c.deadline)
 }
 
 // link returns the context the made context follows: the parent, or past
@@ -95,11 +111,11 @@ func (c *deadlineCtx) link() context.Context {
 // Follow implements ctxkey.Lazy: while c has made no context, a context
 // linked to it may time c's deadline itself (an httpx attempt's held
 // context does).
-func (c *deadlineCtx) Follow() (context.Context, time.Time, error, bool) {
+func (c *deadlineCtx) Follow() (ctxkey.Deadline, bool) {
 	if c.state.Load() != lazy {
-		return nil, time.Time{}, nil, false
+		return ctxkey.Deadline{}, false
 	}
-	return c.link(), c.deadline, c.cause, true
+	return ctxkey.Deadline{Follows: c.link(), At: c.deadline, Cause: c.cause, Clock: c.clock}, true
 }
 
 // end ends c when Execute returns, releasing the timer if one was made.
@@ -116,14 +132,22 @@ func (c *deadlineCtx) end() {
 // rather than by its parent.
 func (c *deadlineCtx) fired() bool {
 	if c.state.Load() == made {
-		return context.Cause(c.made) == c.cause
+		if c.clock == nil {
+			return context.Cause(c.made) == c.cause
+		}
+		// A clock's own context carries no cause; and a clock.Mock ends it
+		// on a goroutine of its own, perhaps not yet. The parent's deadline
+		// is later than ours (Execute checked), so a deadline that ended it
+		// was ours.
+		err := c.made.Err()
+		return err == context.DeadlineExceeded || err == nil && c.passed()
 	}
 	// Nothing waited on c, so nothing recorded which came first. If its
 	// deadline has passed, it is taken to have: a parent deadline is later
 	// than ours (Execute checked), and next, which did not return when the
 	// parent was cancelled, could have seen only our deadline. A next that
 	// honours ctx through Err returns on a cancelled parent before then.
-	return time.Until(c.deadline) <= 0
+	return c.passed()
 }
 
 func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
@@ -140,7 +164,7 @@ func (c *deadlineCtx) Err() error {
 	if err := c.parent.Err(); err != nil {
 		return err // the made context would have ended with it
 	}
-	if time.Until(c.deadline) <= 0 {
+	if c.passed() {
 		return c.ctx().Err() // made already ended: Done is closed too
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/benbjohnson/clock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -44,14 +45,16 @@ func look(ctx context.Context) view {
 // it, a context.WithDeadlineCause of the same parent, deadline and cause,
 // and compares them at each step of several ways of using a ctx: before and
 // after the deadline, waiting on Done early, late or never, asking for the
-// cause first.
+// cause first. It is the real clock's path, compared with the standard
+// library's own, so it runs on synctest's fake clock: the "end" step waits
+// for the reference to end (its deadline, or its parent's cancellation)
+// and for the bubble to settle, without touching next's ctx.
 func TestContextMatchesWithDeadlineCause(t *testing.T) {
 	steps := map[string]func(ctx context.Context){
 		"wait":  func(ctx context.Context) { <-ctx.Done() },
 		"done":  func(ctx context.Context) { _ = ctx.Done() },
 		"err":   func(ctx context.Context) { _ = ctx.Err() },
 		"cause": func(ctx context.Context) { _ = context.Cause(ctx) },
-		"sleep": func(context.Context) { time.Sleep(1500 * time.Millisecond) },
 		"child": func(ctx context.Context) {
 			child, cancel := context.WithCancel(ctx)
 			defer cancel()
@@ -60,14 +63,14 @@ func TestContextMatchesWithDeadlineCause(t *testing.T) {
 	}
 	for _, script := range [][]string{
 		{"err", "cause"},
-		{"sleep", "err", "cause"},
-		{"sleep", "cause", "err"},
-		{"sleep", "done", "err"},
-		{"done", "sleep", "err"},
+		{"end", "err", "cause"},
+		{"end", "cause", "err"},
+		{"end", "done", "err"},
+		{"done", "end", "err"},
 		{"done", "wait", "cause"},
 		{"wait", "err"},
-		{"child", "sleep", "err"},
-		{"cause", "sleep", "cause"},
+		{"child", "end", "err"},
+		{"cause", "end", "cause"},
 	} {
 		for _, parentCancelled := range []bool{false, true} {
 			name := ""
@@ -93,8 +96,13 @@ func TestContextMatchesWithDeadlineCause(t *testing.T) {
 						ref, refCancel := context.WithDeadlineCause(parent, deadline, &timeout.ExceededError{Limit: time.Second})
 						defer refCancel()
 						for _, s := range script {
-							steps[s](ctx)
-							steps[s](ref)
+							if s == "end" {
+								<-ref.Done()
+								synctest.Wait()
+							} else {
+								steps[s](ctx)
+								steps[s](ref)
+							}
 							got, want := look(ctx), look(ref)
 							assert.Equal(t, want.err, got.err, "after %s: Err", s)
 							assert.Equal(t, want.cause, got.cause, "after %s: Cause", s)
@@ -201,4 +209,29 @@ func TestConcurrentUseAcrossReturn(t *testing.T) {
 			t.Fatal("goroutines still see next's ctx open 10s after Execute returned")
 		}
 	}
+}
+
+// On an injected clock the context is lazy too: work that only checks
+// ctx.Err() sees the deadline as soon as the clock reaches it, and the
+// timeout is reported, with nothing waiting on Done.
+func TestLazyContextOnMockClock(t *testing.T) {
+	mock := clock.NewMock()
+	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	var before, after error
+	var closed bool
+	_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
+		before = ctx.Err()
+		mock.Add(time.Second)
+		after = ctx.Err()
+		select {
+		case <-ctx.Done():
+			closed = true
+		default:
+		}
+		return 1, nil
+	})
+	assert.NoError(t, before, "Err before the deadline")
+	assert.Equal(t, context.DeadlineExceeded, after, "Err once the mock clock reached the deadline")
+	assert.True(t, closed, "Done once Err reported the deadline")
+	requireExceeded(t, err, time.Second)
 }

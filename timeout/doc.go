@@ -37,8 +37,10 @@
 // ctx.Err() between steps — costs one small allocation and two clock
 // reads, about a sixth of context.WithDeadlineCause; a next that waits
 // (every network call does) costs what context.WithDeadlineCause costs,
-// plus that allocation. A fake clock (clock.NewMock()) drives the
-// deadline through its own WithDeadline, without sleeping in tests.
+// plus that allocation. Under a fake clock (clock.NewMock()) the ctx is
+// just as lazy and ends as that clock's WithDeadline would, on mock time,
+// so tests drive the deadline without sleeping; such a ctx carries no
+// cause.
 //
 // A Policy is immutable and safe for concurrent use by any number of
 // goroutines, and its state does not depend on R.

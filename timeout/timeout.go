@@ -29,11 +29,11 @@ type Config[R any] struct {
 
 	// Clock times the deadline. nil means the real clock, under which
 	// next's ctx behaves as one made by context.WithDeadlineCause (its
-	// cause an *ExceededError once the timeout fired), made only when
-	// something waits on it (see the package documentation). Any other
-	// clock makes next's ctx with Clock.WithDeadline (a clock.Mock fires
-	// it on mock time); that ctx carries no cause, so its deadline is
-	// taken for ours whenever the ctx ended by a deadline.
+	// cause an *ExceededError once the timeout fired). Any other clock
+	// ends next's ctx as its WithDeadline would (a clock.Mock on mock
+	// time); that ctx carries no cause of its own. Either way the ctx is
+	// made only when something waits on it (see the package
+	// documentation).
 	Clock clock.Clock
 }
 
@@ -113,29 +113,11 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		// so spare the timer and let ctx's outcome pass through.
 		return rest.Call(ctx, fn)
 	}
-	if p.clock != nil {
-		return p.executeOnClock(ctx, deadline, rest, fn)
-	}
-	tctx := newDeadlineCtx(ctx, deadline, p.cause)
+	tctx := &deadlineCtx{parent: ctx, clock: p.clock, deadline: deadline, cause: p.cause}
 	// Ended on every way out, a panic in next included.
 	defer tctx.end()
 	r, err := rest.Call(tctx, fn)
 	if !tctx.fired() {
-		return r, err
-	}
-	return p.exceeded(ctx, deadline, r, err)
-}
-
-// executeOnClock is Execute under an injected clock, whose ctx carries no
-// cause.
-func (p *Policy[R]) executeOnClock(ctx context.Context, deadline time.Time, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
-	tctx, cancel := p.clock.WithDeadline(ctx, deadline)
-	defer cancel()
-	r, err := rest.Call(tctx, fn)
-	// Execute made tctx only because the parent's deadline, if any, is
-	// later than ours, so a deadline that ended it was ours, reached first
-	// on that clock. A cancelled parent ends it with context.Canceled.
-	if tctx.Err() != context.DeadlineExceeded {
 		return r, err
 	}
 	return p.exceeded(ctx, deadline, r, err)

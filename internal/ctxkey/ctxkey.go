@@ -8,6 +8,8 @@ package ctxkey
 import (
 	"context"
 	"time"
+
+	"github.com/benbjohnson/clock"
 )
 
 // CancelCtx is the key with which the context package (context.Cause, and
@@ -30,11 +32,18 @@ func (*probe) Err() error          { return context.Canceled }
 func (p *probe) Value(key any) any { p.key = key; return nil }
 
 // A Lazy context ends at a deadline it has not armed a timer for yet (a
-// timeout policy's, until something waits on it). Follow reports what it
-// follows besides that deadline, the deadline and the cause it will end
-// with, so that a context linked to it can arm a timer of its own instead
-// of making it arm one; ok is false once it has (or has ended), and the
-// caller must then link to it the usual way.
+// timeout policy's, until something waits on it). Follow describes that
+// deadline, so that a context linked to it can arm a timer of its own
+// instead of making it arm one; ok is false once it has (or has ended),
+// and the caller must then link to it the usual way.
 type Lazy interface {
-	Follow() (follows context.Context, deadline time.Time, cause error, ok bool)
+	Follow() (d Deadline, ok bool)
+}
+
+// Deadline is what a Lazy context ends with besides what it follows.
+type Deadline struct {
+	Follows context.Context // what else ends it
+	At      time.Time       // on Clock
+	Cause   error           // what it ends with at At
+	Clock   clock.Clock     // nil: the real clock
 }
