@@ -103,9 +103,10 @@ func (b *Breaker[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R]
 	switch {
 	case resilience.CallerEnded(ctx):
 		b.c.cancel(word)
-	case err == nil && b.failureIf == nil && !b.c.timed && (stateOf(word) == Closed || stateOf(word) == MetricsOnly):
-		// The closed path of every call: done's common case, shortened.
-		if b.c.settleSuccess(word) {
+	case err == nil && b.failureIf == nil && !b.c.timed && stateOf(word) != Disabled:
+		// done's common case, a success needing no clock, without its
+		// classification.
+		if b.c.settle(ctx, word, codeRecorded, 0) {
 			b.trip(ctx, word, r, err)
 		}
 	default:

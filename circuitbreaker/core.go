@@ -220,22 +220,6 @@ func (c *core) settle(ctx context.Context, word uint64, code uint32, now int64) 
 	return false
 }
 
-// settleSuccess is settle for a success of a call admitted in the Closed
-// or MetricsOnly period of word when no clock is needed (a count window
-// without the slow-call rule): the closed path of every call, without the
-// general branches. It reports whether the breaker must open (a success
-// that brings the window up to MinCalls may).
-func (c *core) settleSuccess(word uint64) bool {
-	if c.word.Load() != word {
-		return false
-	}
-	w := c.win.Load()
-	if w.owner != word || !w.record(codeRecorded, 0) {
-		return false
-	}
-	return stateOf(word) == Closed && c.tripped(w, w.fast(0))
-}
-
 // tripped reports whether window w, holding t, calls for opening.
 func (c *core) tripped(w *window, t totals) bool {
 	if c.consecutive > 0 && w.consec.Load() >= c.consecutive {
