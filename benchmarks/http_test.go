@@ -18,40 +18,25 @@ import (
 // HTTPGet is one GET of a small body over a keep-alive loopback
 // connection: the cost each client adds to a request.
 func BenchmarkHTTPGet(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"ok":true}`))
-	}))
-	defer srv.Close()
-
+	srv := newServer(b)
 	get := func(b *testing.B, c *http.Client) {
 		b.ReportAllocs()
 		for b.Loop() {
-			resp, err := c.Get(srv.URL)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			getOnce(b, c, srv.URL)
 		}
 	}
-	newBase := func() *http.Transport {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 4
-		return t
-	}
-
 	b.Run("bare", func(b *testing.B) {
-		t := newBase()
+		t := newBase(4)
 		defer t.CloseIdleConnections()
 		get(b, &http.Client{Transport: t})
 	})
 	b.Run("resilience", func(b *testing.B) {
-		t := newBase()
+		t := newBase(4)
 		defer t.CloseIdleConnections()
 		get(b, &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: t})})
 	})
 	b.Run("failsafe-go", func(b *testing.B) {
-		t := newBase()
+		t := newBase(4)
 		defer t.CloseIdleConnections()
 		rt := failsafehttp.NewRoundTripper(t,
 			fstimeout.New[*http.Response](30*time.Second),
@@ -61,7 +46,7 @@ func BenchmarkHTTPGet(b *testing.B) {
 		get(b, &http.Client{Transport: rt})
 	})
 	b.Run("go-retryablehttp", func(b *testing.B) {
-		t := newBase()
+		t := newBase(4)
 		defer t.CloseIdleConnections()
 		c := retryablehttp.NewClient()
 		c.HTTPClient = &http.Client{Transport: t, Timeout: 30 * time.Second}
@@ -75,39 +60,55 @@ func BenchmarkHTTPGet(b *testing.B) {
 // second with both cores busy, where what each client adds shows as CPU
 // rather than as latency on one request's critical path.
 func BenchmarkHTTPGetParallel(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"ok":true}`))
-	}))
-	defer srv.Close()
-
-	run := func(b *testing.B, c *http.Client) {
+	srv := newServer(b)
+	run := func(b *testing.B, rt http.RoundTripper) {
+		c := &http.Client{Transport: rt}
 		b.ReportAllocs()
 		b.SetParallelism(4) // 4 × GOMAXPROCS clients
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				resp, err := c.Get(srv.URL)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+				getOnce(b, c, srv.URL)
 			}
 		})
 	}
-	newBase := func() *http.Transport {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
-		return t
-	}
 	b.Run("bare", func(b *testing.B) {
-		t := newBase()
+		t := newBase(64)
 		defer t.CloseIdleConnections()
-		run(b, &http.Client{Transport: t})
+		run(b, t)
 	})
 	b.Run("resilience", func(b *testing.B) {
-		t := newBase()
+		t := newBase(64)
 		defer t.CloseIdleConnections()
-		run(b, &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: t})})
+		run(b, httpx.Standard(httpx.StandardConfig{Next: t}))
 	})
+}
+
+// newServer starts a loopback server answering a small JSON body, closed
+// when b ends.
+func newServer(b *testing.B) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// newBase returns a fresh copy of http.DefaultTransport keeping up to
+// idle connections to the server.
+func newBase(idle int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = idle
+	return t
+}
+
+// getOnce GETs url, reads the body to its end and closes it. It is safe
+// to call from b.RunParallel's goroutines.
+func getOnce(b *testing.B, c *http.Client, url string) {
+	resp, err := c.Get(url)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
 }

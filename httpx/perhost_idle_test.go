@@ -43,9 +43,7 @@ func (b *builds) count(key string) int {
 
 func get(t *testing.T, rt http.RoundTripper, url string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
-	resp, err := rt.RoundTrip(req)
+	resp, err := rt.RoundTrip(mustRequest(t, http.MethodGet, url, nil))
 	require.NoError(t, err)
 	resp.Body.Close()
 }
@@ -120,9 +118,7 @@ func TestStandardPerHostIdle(t *testing.T) {
 		Breaker: &circuitbreaker.Config[*http.Response]{ConsecutiveFailures: 1, OpenDelay: time.Hour},
 	})
 	req := func(url string) error {
-		r, err := http.NewRequest(http.MethodGet, url, nil)
-		require.NoError(t, err)
-		resp, err := tr.RoundTrip(r)
+		resp, err := tr.RoundTrip(mustRequest(t, http.MethodGet, url, nil))
 		if err == nil {
 			resp.Body.Close()
 		}

@@ -331,11 +331,9 @@ func (t *Transport) newHost(key string) *hostEntry {
 		if t.hosts == nil {
 			t.hosts = make(map[string]*hostEntry)
 		}
-		if t.idle > 0 {
-			t.sweepLocked()
-		}
 		e = &hostEntry{key: key}
 		if t.idle > 0 {
+			t.sweepLocked()
 			e.used.Store(int64(t.clock.Elapsed()))
 		}
 		t.hosts[key] = e
