@@ -96,19 +96,10 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestPerHostBuildsOnePolicySetPerHostKey(t *testing.T) {
-	var (
-		mu   sync.Mutex
-		keys = map[string]int{}
-	)
-	tr := httpx.New(httpx.Config{
-		Next: &okTransport{},
-		PerHost: func(host string) []resilience.Policy[*http.Response] {
-			mu.Lock()
-			keys[host]++
-			mu.Unlock()
-			return []resilience.Policy[*http.Response]{&countingPolicy{}}
-		},
-	})
+	b := builds{policies: func() []resilience.Policy[*http.Response] {
+		return []resilience.Policy[*http.Response]{&countingPolicy{}}
+	}}
+	tr := httpx.New(httpx.Config{Next: &okTransport{}, PerHost: b.perHost})
 	urls := []string{
 		"http://example.test/a", "HTTP://Example.TEST:80/b", "http://example.test:80",
 		"https://example.test/", "https://example.test:443/x",
@@ -141,7 +132,7 @@ func TestPerHostBuildsOnePolicySetPerHostKey(t *testing.T) {
 		"https://example.test:8443": 1,
 		"http://[::1]:80":           1,
 		"http://127.0.0.1:8080":     1,
-	}, keys, "PerHost calls per key")
+	}, b.counts(), "PerHost calls per key")
 }
 
 func TestPerHostRunsPoliciesInsideShared(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -220,4 +221,37 @@ type closeTracker struct {
 func (b *closeTracker) Close() error {
 	b.closed.Store(true)
 	return nil
+}
+
+// builds counts PerHost calls by key; each call returns policies().
+type builds struct {
+	mu       sync.Mutex
+	n        map[string]int
+	policies func() []resilience.Policy[*http.Response] // nil: none
+}
+
+func (b *builds) perHost(key string) []resilience.Policy[*http.Response] {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.n == nil {
+		b.n = map[string]int{}
+	}
+	b.n[key]++
+	if b.policies == nil {
+		return nil
+	}
+	return b.policies()
+}
+
+func (b *builds) count(key string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.n[key]
+}
+
+// counts returns the PerHost calls so far, by key.
+func (b *builds) counts() map[string]int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.n)
 }

@@ -3,7 +3,6 @@ package httpx_test
 import (
 	"errors"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,28 +17,6 @@ import (
 )
 
 func noPolicies(string) []resilience.Policy[*http.Response] { return nil }
-
-// builds counts PerHost calls by key.
-type builds struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (b *builds) perHost(key string) []resilience.Policy[*http.Response] {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.n == nil {
-		b.n = map[string]int{}
-	}
-	b.n[key]++
-	return nil
-}
-
-func (b *builds) count(key string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.n[key]
-}
 
 func get(t *testing.T, rt http.RoundTripper, url string) {
 	t.Helper()
