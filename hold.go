@@ -8,6 +8,7 @@ import (
 	"github.com/benbjohnson/clock"
 
 	"github.com/go-resilience/resilience/internal/ctxkey"
+	"github.com/go-resilience/resilience/internal/timerheap"
 )
 
 // A Hold is the context of one attempt whose result may be used after the
@@ -33,11 +34,13 @@ type Hold struct {
 	held   context.Context
 	cancel context.CancelCauseFunc
 
-	mu       sync.Mutex   // guards unlink, timer and released
-	unlink   func() bool  // stops following ctx; nil once kept, released or not needed
-	timer    *time.Timer  // or this does, for a ctx that only a deadline ends
-	fake     *clock.Timer // or this, when that deadline is on an injected clock
-	cause    error        // what timer ends the attempt with
+	mu       sync.Mutex      // guards unlink, queued, timer, fake and released
+	unlink   func() bool     // stops following ctx; nil once kept, released or not needed
+	deadline timerheap.Entry // or this does, for a ctx that only a deadline ends
+	queued   bool            // deadline is on a shared heap
+	timer    *time.Timer     // or this, for such a deadline inside a synctest bubble
+	fake     *clock.Timer    // or this, for one on an injected clock
+	cause    error           // what the deadline ends the attempt with
 	released bool
 }
 
@@ -55,9 +58,15 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 		// make it arm a timer (and a context) just to be linked to.
 		if d, ok := lazy.Follow(); ok && d.Follows.Done() == base.Done() {
 			h.cause = d.Cause
-			if d.Clock == nil {
+			switch {
+			case d.Clock == nil && timerheap.Monotonic(d.At):
+				// One timer for the deadlines of many attempts, most of
+				// which never come (see package timerheap).
+				h.queued = true
+				timerheap.Shared().Add(&h.deadline, d.At, (*holdDeadline)(h))
+			case d.Clock == nil: // inside a synctest bubble: its own fake clock
 				h.timer = time.AfterFunc(time.Until(d.At), h.deadlinePassed)
-			} else {
+			default:
 				h.fake = d.Clock.AfterFunc(d.At.Sub(d.Clock.Now()), h.deadlinePassed)
 			}
 			return h.held
@@ -76,11 +85,20 @@ func (h *Hold) ctxEnded() { h.cancel(context.Cause(h.parent.ctx)) }
 // Keep.
 func (h *Hold) deadlinePassed() { h.cancel(h.cause) }
 
+// holdDeadline is a Hold as the timerheap.Expirer of its deadline.
+type holdDeadline Hold
+
+func (h *holdDeadline) Expire() { (*Hold)(h).deadlinePassed() }
+
 // stopFollowing stops following ctx. h.mu must be held.
 func (h *Hold) stopFollowing() {
 	if h.unlink != nil {
 		h.unlink()
 		h.unlink = nil
+	}
+	if h.queued {
+		h.deadline.Stop()
+		h.queued = false
 	}
 	if h.timer != nil {
 		h.timer.Stop()

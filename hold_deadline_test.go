@@ -1,0 +1,79 @@
+package resilience
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/go-resilience/resilience/internal/ctxkey"
+)
+
+// How a Hold times a lazy deadline: on a shared timer heap on the real
+// clock, and on a timer of its own inside a synctest bubble, whose clock
+// the shared heaps do not run on. (The injected-clock path is tested from
+// the timeout package's side, in hold_timeout_test.go.)
+
+// lazyCtx is a ctxkey.Lazy context ending at a deadline it leaves to
+// whoever follows it.
+type lazyCtx struct {
+	context.Context
+	at    time.Time
+	cause error
+}
+
+func (c *lazyCtx) Follow() (ctxkey.Deadline, bool) {
+	return ctxkey.Deadline{Follows: c.Context, At: c.at, Cause: c.cause}, true
+}
+
+var errLazyDeadline = errors.New("the lazy deadline")
+
+func TestHoldQueuesARealClockDeadline(t *testing.T) {
+	for _, end := range []string{"Keep", "Release"} {
+		t.Run(end, func(t *testing.T) {
+			base := context.Background()
+			var h Hold
+			held := h.Start(&lazyCtx{Context: base, at: time.Now().Add(time.Hour), cause: errLazyDeadline}, base)
+			assert.True(t, h.queued, "queued on a shared heap")
+			assert.Nil(t, h.timer, "a timer of its own")
+			if end == "Keep" {
+				h.Keep()
+				assert.NoError(t, held.Err())
+			}
+			h.Release()
+			assert.False(t, h.queued)
+			assert.False(t, h.deadline.Stop(), "still queued after %s", end)
+			assert.Equal(t, context.Canceled, context.Cause(held))
+		})
+	}
+}
+
+func TestHoldEndsAtARealClockDeadline(t *testing.T) {
+	base := context.Background()
+	var h Hold
+	start := time.Now()
+	held := h.Start(&lazyCtx{Context: base, at: start.Add(time.Millisecond), cause: errLazyDeadline}, base)
+	defer h.Release()
+	<-held.Done()
+	assert.GreaterOrEqual(t, time.Since(start), time.Millisecond, "ended before the deadline")
+	assert.Same(t, errLazyDeadline, context.Cause(held))
+}
+
+func TestHoldInABubbleTimesTheDeadlineItself(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		base := context.Background()
+		var h Hold
+		start := time.Now()
+		held := h.Start(&lazyCtx{Context: base, at: start.Add(time.Second), cause: errLazyDeadline}, base)
+		defer h.Release()
+		require.False(t, h.queued, "a bubble's deadline queued on a shared heap")
+		require.NotNil(t, h.timer)
+		<-held.Done()
+		assert.Equal(t, start.Add(time.Second), time.Now(), "ended at")
+		assert.Same(t, errLazyDeadline, context.Cause(held))
+	})
+}
