@@ -1,6 +1,7 @@
 package circuitbreaker
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -104,6 +105,7 @@ type window struct {
 	buckets [timeBuckets]atomic.Uint64
 	width   int64        // a bucket's span in nanoseconds; 0 for a count window
 	head    atomic.Int64 // the newest bucket's epoch
+	lastBad atomic.Int64 // the newest epoch with a failure or slow call; math.MinInt64 for none
 	ageMu   sync.Mutex   // serialises advance; taken once per bucket span at most
 }
 
@@ -116,14 +118,16 @@ func newCountWindow(owner uint64, size int) *window {
 func newTimeWindow(owner uint64, width, now int64) *window {
 	w := &window{owner: owner, width: width}
 	w.head.Store(w.epoch(now))
+	w.lastBad.Store(math.MinInt64)
 	return w
 }
 
 // record adds one outcome recorded at now (nanoseconds on the breaker's
-// clock; unused by a count window). It reports whether the window's counts
-// may have changed: a count window whose slot already held the same outcome
-// (the common case, a success over a success) changes nothing, so nothing
-// can have tripped.
+// clock; unused by a count window). It reports whether the outcome may
+// have tripped the window: a count window whose slot already held the same
+// outcome (the common case, a success over a success) changes nothing; a
+// success added to a time window that holds no failure and no slow call
+// lowers every rate.
 func (w *window) record(code uint32, now int64) bool {
 	if code&codeFailed != 0 {
 		w.consec.Add(1)
@@ -155,7 +159,14 @@ func (w *window) record(code uint32, now int64) bool {
 	if v := vec(code); b.Add(v)&fieldMask > maxBucketCalls {
 		b.Add(-v)
 	}
-	return true
+	if code&(codeFailed|codeSlow) != 0 {
+		// After the add: a success that finds lastBad older than this has
+		// its call counted by the sum this outcome's caller takes next.
+		for old := w.lastBad.Load(); old < e && !w.lastBad.CompareAndSwap(old, e); old = w.lastBad.Load() {
+		}
+		return true
+	}
+	return w.lastBad.Load() > e-timeBuckets // a failure or slow call is in the window
 }
 
 // claim returns the index of the next slot of a count window to write and

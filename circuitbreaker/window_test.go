@@ -192,6 +192,31 @@ func TestTimeWindowOpens(t *testing.T) {
 	assert.Equal(t, circuitbreaker.Open, b.State(), "3 failures of 10 at 0.3")
 }
 
+// A success can open a time window: the call that brings it to MinCalls
+// while failures are still in it. The failure here sits in the oldest
+// bucket the window still covers; a skipped trip check (a success added to
+// a window thought to hold no failure) would leave it closed.
+func TestTimeWindowSuccessOpensAtMinCalls(t *testing.T) {
+	for _, wait := range []time.Duration{0, time.Second, 10*time.Second - 1} {
+		clk := newMock()
+		b := circuitbreaker.New(circuitbreaker.Config[int]{
+			WindowPeriod: 10 * time.Second, MinCalls: 2, FailureRate: 0.5, Clock: clk,
+		})
+		runAll(t, b, "F")
+		clk.Add(wait)
+		runAll(t, b, "S")
+		assert.Equal(t, circuitbreaker.Open, b.State(), "1 failure of 2 at 0.5, the success %v after the failure", wait)
+	}
+	clk := newMock()
+	b := circuitbreaker.New(circuitbreaker.Config[int]{
+		WindowPeriod: 10 * time.Second, MinCalls: 2, FailureRate: 0.5, Clock: clk,
+	})
+	runAll(t, b, "F")
+	clk.Add(10 * time.Second)
+	runAll(t, b, "S")
+	assert.Equal(t, circuitbreaker.Closed, b.State(), "the failure aged out before the success")
+}
+
 // TestTimeWindowDefaultMinCalls checks the time window's documented MinCalls
 // default of 20.
 func TestTimeWindowDefaultMinCalls(t *testing.T) {
