@@ -92,7 +92,7 @@ func New(cfg Config) *Budget {
 // RecordRequest records one request: an execution's first attempt, which
 // the budget never refuses. Each raises the allowance by Percent.
 func (b *Budget) RecordRequest() {
-	now := b.clock.Now()
+	now := b.clock.Elapsed()
 	b.mu.Lock()
 	b.advance(now)
 	b.ring[b.head%buckets].requests++
@@ -106,7 +106,7 @@ func (b *Budget) RecordRequest() {
 // *ExceededError, which matches ErrExceeded and estimates when to ask
 // again.
 func (b *Budget) AllowRetry() error {
-	now := b.clock.Now()
+	now := b.clock.Elapsed()
 	b.mu.Lock()
 	b.advance(now)
 	cur := &b.ring[b.head%buckets]
@@ -138,7 +138,7 @@ type Metrics struct {
 
 // Metrics returns the counts of the current window.
 func (b *Budget) Metrics() Metrics {
-	now := b.clock.Now()
+	now := b.clock.Elapsed()
 	b.mu.Lock()
 	b.advance(now)
 	t := b.total
@@ -167,8 +167,8 @@ func (b *Budget) allowance(requests uint64) uint64 {
 // advance moves the window to now, emptying the buckets that aged out.
 // A time before the newest bucket (callers race to the lock, or a mock
 // clock went back) counts in the newest bucket. It requires b.mu held.
-func (b *Budget) advance(now time.Time) {
-	idx := int64(now.Sub(b.clock.Start()) / b.width)
+func (b *Budget) advance(now time.Duration) {
+	idx := int64(now / b.width)
 	if idx <= b.head {
 		return
 	}
@@ -184,7 +184,7 @@ func (b *Budget) advance(now time.Time) {
 // window room for one extra attempt: 0 if it has room now or if only new
 // requests can make room (no floor). It requires b.mu held and the window
 // advanced to now.
-func (b *Budget) retryAfter(now time.Time) time.Duration {
+func (b *Budget) retryAfter(now time.Duration) time.Duration {
 	t := b.total
 	if t.retries < b.allowance(t.requests) {
 		return 0
@@ -196,8 +196,8 @@ func (b *Budget) retryAfter(now time.Time) time.Duration {
 			t.sub(b.ring[i%buckets])
 		}
 		if t.retries < b.allowance(t.requests) {
-			at := b.clock.Start().Add(time.Duration(b.head+k) * b.width)
-			return max(at.Sub(now), 0)
+			at := time.Duration(b.head+k) * b.width
+			return max(at-now, 0)
 		}
 	}
 	return 0

@@ -40,7 +40,7 @@ func (e *ExceededError) RetryAfter() time.Duration {
 	if b == nil {
 		return 0
 	}
-	now := b.clock.Now()
+	now := b.clock.Elapsed()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.advance(now)
