@@ -53,20 +53,32 @@ func main() {
 	}
 }
 
+// run runs the benchmarks count times over, each round every benchmark
+// once (rather than go test -count, which runs one benchmark count times
+// before the next): a machine whose speed drifts during the run then
+// slows every library of a case alike.
 func run(bench, benchtime string, count int) ([]byte, error) {
 	args := []string{"test", "-run", "^$", "-bench", bench, "-benchmem",
-		"-benchtime", benchtime, "-count", strconv.Itoa(count), "./..."}
-	fmt.Fprintf(os.Stderr, "go %s\n", strings.Join(args, " "))
-	cmd := exec.Command("go", args...)
+		"-benchtime", benchtime, "-count", "1", "./..."}
 	var buf bytes.Buffer
-	cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
-	cmd.Stderr = os.Stderr
-	err := cmd.Run()
-	return buf.Bytes(), err
+	for i := range count {
+		fmt.Fprintf(os.Stderr, "round %d of %d: go %s\n", i+1, count, strings.Join(args, " "))
+		cmd := exec.Command("go", args...)
+		cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return buf.Bytes(), err
+		}
+	}
+	return buf.Bytes(), nil
 }
 
-// sample is one benchmark line.
-type sample struct{ ns, bytes, allocs float64 }
+// sample is one benchmark line: the standard measures, and any a
+// benchmark reports of its own (b.ReportMetric), by unit.
+type sample struct {
+	ns, bytes, allocs float64
+	extra             map[string]float64
+}
 
 // row is every sample of one Case/library pair.
 type row struct {
@@ -106,6 +118,11 @@ func parse(r io.Reader) []*row {
 				s.bytes = v
 			case "allocs/op":
 				s.allocs = v
+			default:
+				if s.extra == nil {
+					s.extra = map[string]float64{}
+				}
+				s.extra[f[i+1]] = v
 			}
 		}
 		if rows[name] == nil {
@@ -165,13 +182,49 @@ func render(rows []*row, count int, benchtime string) string {
 		ns := field(r, func(s sample) float64 { return s.ns })
 		ratio := "—"
 		if base, ok := ref[r.kase]; ok && base > 0 && r.lib != reference {
-			ratio = fmt.Sprintf("%.1f×", ns/base)
+			ratio = fmtRatio(ns / base)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.0f | %s |\n", r.kase, r.lib, fmtNs(ns),
 			field(r, func(s sample) float64 { return s.bytes }),
 			field(r, func(s sample) float64 { return s.allocs }), ratio)
 	}
+	renderExtra(&b, rows)
 	return b.String()
+}
+
+// renderExtra adds a table of the medians of the metrics benchmarks
+// reported of their own, if any did.
+func renderExtra(b *strings.Builder, rows []*row) {
+	header := false
+	for _, r := range rows {
+		units := map[string]bool{}
+		for _, s := range r.samples {
+			for u := range s.extra {
+				units[u] = true
+			}
+		}
+		sorted := make([]string, 0, len(units))
+		for u := range units {
+			sorted = append(sorted, u)
+		}
+		sort.Strings(sorted)
+		for _, u := range sorted {
+			if !header {
+				fmt.Fprintf(b, "\n| case | library | metric | median |\n|---|---|---|---:|\n")
+				header = true
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", r.kase, r.lib, u, fmtNs(field(r, func(s sample) float64 { return s.extra[u] })))
+		}
+	}
+}
+
+// fmtRatio shows a ratio near 1 (the HTTP cases, where a few percent
+// matter) to two decimals, and others to one.
+func fmtRatio(r float64) string {
+	if r < 2 {
+		return strconv.FormatFloat(r, 'f', 2, 64) + "×"
+	}
+	return strconv.FormatFloat(r, 'f', 1, 64) + "×"
 }
 
 func fmtNs(ns float64) string {

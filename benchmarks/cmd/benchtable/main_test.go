@@ -36,6 +36,31 @@ func TestRenderMediansAndRatios(t *testing.T) {
 	}
 }
 
+// Metrics a benchmark reports of its own get a table of their medians.
+func TestRenderExtraMetrics(t *testing.T) {
+	const out = `BenchmarkHTTP/bare-2        100  25000 ns/op  30000 cpu-ns/op  5000 B/op  62 allocs/op
+BenchmarkHTTP/resilience-2  100  26000 ns/op  33000 cpu-ns/op  6000 B/op  74 allocs/op
+BenchmarkHTTP/bare-2        100  24000 ns/op  31000 cpu-ns/op  5000 B/op  62 allocs/op
+BenchmarkHTTP/resilience-2  100  25000 ns/op  35000 cpu-ns/op  6000 B/op  74 allocs/op
+BenchmarkHTTP/bare-2        100  26000 ns/op  32000 cpu-ns/op  5000 B/op  62 allocs/op
+BenchmarkHTTP/resilience-2  100  27000 ns/op  34000 cpu-ns/op  6000 B/op  74 allocs/op
+`
+	table := render(parse(strings.NewReader(out)), 3, "1s")
+	for _, want := range []string{
+		"| HTTP | bare | 25000 | 5000 | 62 | 0.96× |",
+		"| case | library | metric | median |",
+		"| HTTP | resilience | cpu-ns/op | 34000 |",
+		"| HTTP | bare | cpu-ns/op | 31000 |",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	if table := render(parse(strings.NewReader(sampleOutput)), 3, "1s"); strings.Contains(table, "metric") {
+		t.Errorf("a metrics table with no metric of a benchmark's own:\n%s", table)
+	}
+}
+
 func TestMedian(t *testing.T) {
 	for _, tc := range []struct {
 		in   []float64
