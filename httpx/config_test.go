@@ -135,6 +135,37 @@ func TestPerHostBuildsOnePolicySetPerHostKey(t *testing.T) {
 	}, b.counts(), "PerHost calls per key")
 }
 
+// One request after another, the way a client of one host sends them,
+// each request still runs its own key's policies: the same host and port
+// under another scheme, or another host, is another key.
+func TestPerHostKeyOfEachRequestInTurn(t *testing.T) {
+	var ran []string // the key whose policies ran, per request
+	perHost := func(key string) []resilience.Policy[*http.Response] {
+		return []resilience.Policy[*http.Response]{resilience.PolicyFunc[*http.Response](
+			func(ctx context.Context, next resilience.Func[*http.Response]) (*http.Response, error) {
+				ran = append(ran, key)
+				return next(ctx)
+			})}
+	}
+	tr := httpx.New(httpx.Config{Next: &okTransport{}, PerHost: perHost})
+	var want []string
+	for _, tc := range []struct{ url, key string }{
+		{"https://example.test:8080/", "https://example.test:8080"},
+		{"https://example.test:8080/a", "https://example.test:8080"},
+		{"http://example.test:8080/", "http://example.test:8080"},
+		{"https://Example.test:8080/b", "https://example.test:8080"},
+		{"http://other.test:8080/", "http://other.test:8080"},
+		{"http://example.test:8080/c", "http://example.test:8080"},
+		{"https://example.test:8080/d", "https://example.test:8080"},
+	} {
+		resp, err := tr.RoundTrip(mustRequest(t, http.MethodGet, tc.url, nil))
+		require.NoError(t, err, tc.url)
+		resp.Body.Close()
+		want = append(want, tc.key)
+	}
+	assert.Equal(t, want, ran, "the key whose policies each request ran")
+}
+
 func TestPerHostRunsPoliciesInsideShared(t *testing.T) {
 	var order []string
 	named := func(name string) resilience.Policy[*http.Response] {

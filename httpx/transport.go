@@ -149,11 +149,12 @@ type Transport struct {
 	retryAll      bool
 	discardFn     func(*http.Response) // t.discard, bound once
 
-	mu    sync.RWMutex          // guards hosts and swept
-	hosts map[string]*hostEntry // per-host executors, by key
-	idle  time.Duration         // PerHostIdle
-	clock monoclock.Clock       // times idle
-	swept time.Duration         // when idle keys were last swept, on clock
+	mu    sync.RWMutex              // guards hosts and swept
+	hosts map[string]*hostEntry     // per-host executors, by key
+	last  atomic.Pointer[hostEntry] // the newest entry (so never swept), looked up by its URL fields first
+	idle  time.Duration             // PerHostIdle
+	clock monoclock.Clock           // times idle
+	swept time.Duration             // when idle keys were last swept, on clock
 
 	calls sync.Pool // of *call
 }
@@ -298,13 +299,11 @@ func (t *Transport) executor(u *url.URL) *resilience.Executor[*http.Response] {
 	if t.perHost == nil {
 		return t.shared
 	}
-	var buf [128]byte
-	key := appendHostKey(buf[:0], u)
-	t.mu.RLock()
-	e := t.hosts[string(key)]
-	t.mu.RUnlock()
-	if e == nil {
-		e = t.newHost(string(key))
+	// A client of one host (the usual use of a Transport) finds its entry
+	// by comparing two strings, without building the key or locking.
+	e := t.last.Load()
+	if e == nil || e.host != u.Host || e.scheme != u.Scheme {
+		e = t.lookup(u)
 	}
 	if t.idle > 0 {
 		e.used.Store(int64(t.clock.Elapsed()))
@@ -315,15 +314,29 @@ func (t *Transport) executor(u *url.URL) *resilience.Executor[*http.Response] {
 	return e.build(t)
 }
 
-// A hostEntry holds the executor of one host key, built on first use.
-type hostEntry struct {
-	key  string
-	exec atomic.Pointer[resilience.Executor[*http.Response]]
-	mu   sync.Mutex   // serialises build, so that PerHost runs once per key
-	used atomic.Int64 // the last request's time on Transport.clock, with PerHostIdle
+// lookup returns the entry of u's host key, making it if there is none.
+func (t *Transport) lookup(u *url.URL) *hostEntry {
+	var buf [128]byte
+	key := appendHostKey(buf[:0], u)
+	t.mu.RLock()
+	e := t.hosts[string(key)]
+	t.mu.RUnlock()
+	if e == nil {
+		e = t.newHost(string(key), u)
+	}
+	return e
 }
 
-func (t *Transport) newHost(key string) *hostEntry {
+// A hostEntry holds the executor of one host key, built on first use.
+type hostEntry struct {
+	key          string
+	scheme, host string // the URL fields of the request that made it
+	exec         atomic.Pointer[resilience.Executor[*http.Response]]
+	mu           sync.Mutex   // serialises build, so that PerHost runs once per key
+	used         atomic.Int64 // the last request's time on Transport.clock, with PerHostIdle
+}
+
+func (t *Transport) newHost(key string, u *url.URL) *hostEntry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.hosts[key]
@@ -331,7 +344,8 @@ func (t *Transport) newHost(key string) *hostEntry {
 		if t.hosts == nil {
 			t.hosts = make(map[string]*hostEntry)
 		}
-		e = &hostEntry{key: key}
+		e = &hostEntry{key: key, scheme: u.Scheme, host: u.Host}
+		t.last.Store(e)
 		if t.idle > 0 {
 			t.sweepLocked()
 			e.used.Store(int64(t.clock.Elapsed()))
@@ -351,7 +365,7 @@ func (t *Transport) sweepLocked() {
 	t.swept = now
 	for key, e := range t.hosts {
 		if now-time.Duration(e.used.Load()) >= t.idle {
-			delete(t.hosts, key)
+			delete(t.hosts, key) // never t.last: newHost replaces it next
 		}
 	}
 }
