@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,21 +21,26 @@ import (
 // connection: the cost each client adds to a request.
 func BenchmarkHTTPGet(b *testing.B) {
 	srv := newServer(b)
-	get := func(b *testing.B, c *http.Client) {
+	get := func(b *testing.B, c *http.Client, fetch func(*testing.B, *http.Client, string)) {
 		b.ReportAllocs()
 		for b.Loop() {
-			getOnce(b, c, srv.URL)
+			fetch(b, c, srv.URL)
 		}
 	}
 	b.Run("bare", func(b *testing.B) {
 		t := newBase(4)
 		defer t.CloseIdleConnections()
-		get(b, &http.Client{Transport: t})
+		get(b, &http.Client{Transport: t}, getOnce)
+	})
+	b.Run("bare-cancellable", func(b *testing.B) {
+		t := newBase(4)
+		defer t.CloseIdleConnections()
+		get(b, &http.Client{Transport: t}, getCancellable)
 	})
 	b.Run("resilience", func(b *testing.B) {
 		t := newBase(4)
 		defer t.CloseIdleConnections()
-		get(b, &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: t})})
+		get(b, &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: t})}, getOnce)
 	})
 	b.Run("failsafe-go", func(b *testing.B) {
 		t := newBase(4)
@@ -44,7 +50,7 @@ func BenchmarkHTTPGet(b *testing.B) {
 			failsafehttp.NewRetryPolicyBuilder().WithMaxAttempts(3).Build(),
 			fsbreaker.NewBuilder[*http.Response]().WithFailureRateThreshold(0.5, 20, 30*time.Second).Build(),
 			fstimeout.New[*http.Response](10*time.Second))
-		get(b, &http.Client{Transport: rt})
+		get(b, &http.Client{Transport: rt}, getOnce)
 	})
 	b.Run("go-retryablehttp", func(b *testing.B) {
 		t := newBase(4)
@@ -53,7 +59,7 @@ func BenchmarkHTTPGet(b *testing.B) {
 		c.HTTPClient = &http.Client{Transport: t, Timeout: 30 * time.Second}
 		c.RetryMax = 2
 		c.Logger = nil
-		get(b, c.StandardClient())
+		get(b, c.StandardClient(), getOnce)
 	})
 }
 
@@ -62,14 +68,14 @@ func BenchmarkHTTPGet(b *testing.B) {
 // rather than as latency on one request's critical path.
 func BenchmarkHTTPGetParallel(b *testing.B) {
 	srv := newServer(b)
-	run := func(b *testing.B, rt http.RoundTripper) {
+	run := func(b *testing.B, rt http.RoundTripper, get func(*testing.B, *http.Client, string)) {
 		c := &http.Client{Transport: rt}
 		b.ReportAllocs()
 		b.SetParallelism(4) // 4 × GOMAXPROCS clients
 		cpu := cpuTime(b)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				getOnce(b, c, srv.URL)
+				get(b, c, srv.URL)
 			}
 		})
 		b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
@@ -77,12 +83,17 @@ func BenchmarkHTTPGetParallel(b *testing.B) {
 	b.Run("bare", func(b *testing.B) {
 		t := newBase(64)
 		defer t.CloseIdleConnections()
-		run(b, t)
+		run(b, t, getOnce)
+	})
+	b.Run("bare-cancellable", func(b *testing.B) {
+		t := newBase(64)
+		defer t.CloseIdleConnections()
+		run(b, t, getCancellable)
 	})
 	b.Run("resilience", func(b *testing.B) {
 		t := newBase(64)
 		defer t.CloseIdleConnections()
-		run(b, httpx.Standard(httpx.StandardConfig{Next: t}))
+		run(b, httpx.Standard(httpx.StandardConfig{Next: t}), getOnce)
 	})
 }
 
@@ -115,10 +126,30 @@ func newBase(idle int) *http.Transport {
 	return t
 }
 
+// getCancellable is getOnce with a request context that can be cancelled
+// (and is, once the body is read): the least any client that can cut an
+// attempt short costs, since net/http then links a context of its own to
+// it per request. It is the floor under every resilient client's row.
+func getCancellable(b *testing.B, c *http.Client, url string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	getWith(ctx, b, c, url)
+}
+
 // getOnce GETs url, reads the body to its end and closes it. It is safe
 // to call from b.RunParallel's goroutines.
 func getOnce(b *testing.B, c *http.Client, url string) {
-	resp, err := c.Get(url)
+	getWith(context.Background(), b, c, url)
+}
+
+// getWith GETs url with ctx, reads the body to its end and closes it.
+func getWith(ctx context.Context, b *testing.B, c *http.Client, url string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		b.Error(err)
 		return
