@@ -26,15 +26,25 @@ import (
 // the cancel func of context.WithDeadlineCause would: a ctx that outlives
 // the call (kept by a goroutine of next's) reads as done.
 type deadlineCtx struct {
+	*deadlineConfig
 	parent   context.Context
-	clock    clock.Clock // nil: the real clock
-	deadline time.Time   // on the real clock, with a monotonic reading
-	cause    error
+	deadline time.Time // on the real clock, with a monotonic reading
 
 	state  atomic.Uint32 // lazy, then made or ended
 	mu     sync.Mutex    // serialises making the context
 	made   context.Context
 	cancel context.CancelFunc
+}
+
+// deadlineConfig is what every deadlineCtx of a policy shares, kept out of
+// the context itself, which is allocated per call.
+type deadlineConfig struct {
+	clock clock.Clock // nil: the real clock, with causes
+
+	// cause ends next's ctx when the timeout fires (real clock) and is
+	// returned when next's error adds nothing to it. It is shared by every
+	// call, which is why ExceededError must never be mutated.
+	cause *ExceededError
 }
 
 const (
@@ -133,7 +143,7 @@ func (c *deadlineCtx) end() {
 func (c *deadlineCtx) fired() bool {
 	if c.state.Load() == made {
 		if c.clock == nil {
-			return context.Cause(c.made) == c.cause
+			return context.Cause(c.made) == error(c.cause)
 		}
 		// A clock's own context carries no cause; and a clock.Mock ends it
 		// on a goroutine of its own, perhaps not yet. The parent's deadline

@@ -63,12 +63,7 @@ type Policy[R any] struct {
 	timeout   time.Duration
 	onTimeout func(Event)
 	observer  resilience.Observer
-	clock     clock.Clock // nil: the real clock, with causes
-
-	// cause ends next's ctx when the timeout fires (real clock) and is
-	// returned when next's error adds nothing to it. It is shared by every
-	// call, which is why ExceededError must never be mutated.
-	cause *ExceededError
+	deadlineConfig
 }
 
 // New returns a Policy for cfg. It panics with the error of cfg.Validate
@@ -82,8 +77,10 @@ func New[R any](cfg Config[R]) *Policy[R] {
 		timeout:   cfg.Timeout,
 		onTimeout: cfg.OnTimeout,
 		observer:  cfg.Observer,
-		clock:     cfg.Clock,
-		cause:     &ExceededError{Limit: cfg.Timeout},
+		deadlineConfig: deadlineConfig{
+			clock: cfg.Clock,
+			cause: &ExceededError{Limit: cfg.Timeout},
+		},
 	}
 }
 
@@ -113,7 +110,7 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		// so spare the timer and let ctx's outcome pass through.
 		return rest.Call(ctx, fn)
 	}
-	tctx := &deadlineCtx{parent: ctx, clock: p.clock, deadline: deadline, cause: p.cause}
+	tctx := &deadlineCtx{deadlineConfig: &p.deadlineConfig, parent: ctx, deadline: deadline}
 	// Ended on every way out, a panic in next included.
 	defer tctx.end()
 	r, err := rest.Call(tctx, fn)
