@@ -34,14 +34,30 @@ type Hold struct {
 	held   context.Context
 	cancel context.CancelCauseFunc
 
-	mu       sync.Mutex      // guards unlink, queued, timer, fake and released
+	mu       sync.Mutex      // guards unlink, queued, own and released
 	unlink   func() bool     // stops following ctx; nil once kept, released or not needed
 	deadline timerheap.Entry // or this does, for a ctx that only a deadline ends
-	queued   bool            // deadline is on a shared heap
-	timer    *time.Timer     // or this, for such a deadline inside a synctest bubble
-	fake     *clock.Timer    // or this, for one on an injected clock
+	own      *ownTimer       // or this, for such a deadline off the shared heaps
 	cause    error           // what the deadline ends the attempt with
+	queued   bool            // deadline is on a shared heap
 	released bool
+}
+
+// ownTimer times a Hold's deadline where the shared heaps cannot: inside a
+// synctest bubble, or on an injected clock. Off the hot path, it is kept
+// out of the Hold, which is allocated per attempt.
+type ownTimer struct {
+	real *time.Timer
+	fake *clock.Timer
+}
+
+func (t *ownTimer) stop() {
+	if t.real != nil {
+		t.real.Stop()
+	}
+	if t.fake != nil {
+		t.fake.Stop()
+	}
 }
 
 // Start returns the attempt's context, derived from ctx (the policies'
@@ -65,9 +81,9 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 				h.queued = true
 				timerheap.Shared().Add(&h.deadline, d.At, (*holdDeadline)(h))
 			case d.Clock == nil: // inside a synctest bubble: its own fake clock
-				h.timer = time.AfterFunc(time.Until(d.At), h.deadlinePassed)
+				h.own = &ownTimer{real: time.AfterFunc(time.Until(d.At), h.deadlinePassed)}
 			default:
-				h.fake = d.Clock.AfterFunc(d.At.Sub(d.Clock.Now()), h.deadlinePassed)
+				h.own = &ownTimer{fake: d.Clock.AfterFunc(d.At.Sub(d.Clock.Now()), h.deadlinePassed)}
 			}
 			return h.held
 		}
@@ -100,13 +116,9 @@ func (h *Hold) stopFollowing() {
 		h.deadline.Stop()
 		h.queued = false
 	}
-	if h.timer != nil {
-		h.timer.Stop()
-		h.timer = nil
-	}
-	if h.fake != nil {
-		h.fake.Stop()
-		h.fake = nil
+	if h.own != nil {
+		h.own.stop()
+		h.own = nil
 	}
 }
 

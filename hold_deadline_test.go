@@ -39,7 +39,7 @@ func TestHoldQueuesARealClockDeadline(t *testing.T) {
 			var h Hold
 			held := h.Start(&lazyCtx{Context: base, at: time.Now().Add(time.Hour), cause: errLazyDeadline}, base)
 			assert.True(t, h.queued, "queued on a shared heap")
-			assert.Nil(t, h.timer, "a timer of its own")
+			assert.Nil(t, h.own, "a timer of its own")
 			if end == "Keep" {
 				h.Keep()
 				assert.NoError(t, held.Err())
@@ -71,7 +71,8 @@ func TestHoldInABubbleTimesTheDeadlineItself(t *testing.T) {
 		held := h.Start(&lazyCtx{Context: base, at: start.Add(time.Second), cause: errLazyDeadline}, base)
 		defer h.Release()
 		require.False(t, h.queued, "a bubble's deadline queued on a shared heap")
-		require.NotNil(t, h.timer)
+		require.NotNil(t, h.own)
+		require.NotNil(t, h.own.real, "a timer on the bubble's clock")
 		<-held.Done()
 		assert.Equal(t, start.Add(time.Second), time.Now(), "ended at")
 		assert.Same(t, errLazyDeadline, context.Cause(held))
