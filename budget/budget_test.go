@@ -275,6 +275,35 @@ func TestConcurrentInvariant(t *testing.T) {
 	}
 }
 
+// Requests recorded while the window ages: none is counted twice, and
+// nothing outlives a whole idle window.
+func TestRecordingRacesAging(t *testing.T) {
+	mock := newMock()
+	b := budget.New(budget.Config{Window: 10 * time.Second, Clock: mock})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 2000 {
+				b.RecordRequest()
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 200 {
+			mock.Add(100 * time.Millisecond)
+		}
+	})
+	wg.Wait()
+	m := b.Metrics()
+	assert.LessOrEqual(t, m.Requests, 8000, "requests in the window after 8000 recorded")
+	for range 50 {
+		b.RecordRequest()
+	}
+	assert.Equal(t, m.Requests+50, b.Metrics().Requests, "50 more with the clock still")
+	mock.Add(10 * time.Second)
+	assert.Zero(t, b.Metrics().Requests, "requests a whole window later")
+}
+
 func TestNoAllocations(t *testing.T) {
 	b := budget.New(budget.Config{})
 	assert.Zero(t, testing.AllocsPerRun(1000, b.RecordRequest), "RecordRequest allocates")
