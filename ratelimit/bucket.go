@@ -95,14 +95,14 @@ func (b *bucket) take(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err // a call nobody waits for spends no token
 	}
-	now := b.mono.Now()
+	now := b.now()
 	limit := b.maxWait
 	if deadline, ok := ctx.Deadline(); ok && limit > 0 {
 		// A wait that ends at the deadline leaves the call no time: it
 		// must end strictly before.
-		limit = max(min(limit, deadline.Sub(now)), 1) - 1
+		limit = max(min(limit, deadline.Sub(b.mono.Start().Add(now))), 1) - 1
 	}
-	wait, after, ok := b.reserve(now.Sub(b.mono.Start()), limit)
+	wait, after, ok := b.reserve(now, limit)
 	switch {
 	case !ok:
 		return b.reject(ctx, wait)

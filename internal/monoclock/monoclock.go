@@ -35,7 +35,3 @@ func (c Clock) Elapsed() time.Duration {
 	}
 	return c.fake.Now().Sub(c.start)
 }
-
-// Now returns the start plus Elapsed: the clock's time, as good as its
-// monotonic reading for measuring durations and deadlines.
-func (c Clock) Now() time.Time { return c.start.Add(c.Elapsed()) }
