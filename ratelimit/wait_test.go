@@ -100,6 +100,9 @@ func TestWaitBeyondDeadlineIsRefusedAtOnce(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				mock := clock.NewMock()
 				l := ratelimit.New(ratelimit.Config[int]{Rate: 1, MaxWait: time.Hour, Clock: mock})
+				// Long after New, so that the deadline must be read against
+				// the time of the call, not the limiter's start.
+				mock.Add(time.Hour)
 				require.True(t, l.Allow())
 				ctx, cancel := mock.WithTimeout(t.Context(), tt.deadline)
 				defer cancel()
