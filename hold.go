@@ -37,27 +37,10 @@ type Hold struct {
 	mu       sync.Mutex      // guards unlink, queued, own and released
 	unlink   func() bool     // stops following ctx; nil once kept, released or not needed
 	deadline timerheap.Entry // or this does, for a ctx that only a deadline ends
-	own      *ownTimer       // or this, for such a deadline off the shared heaps
+	own      *clock.Timer    // or this, for such a deadline off the shared heaps
 	cause    error           // what the deadline ends the attempt with
 	queued   bool            // deadline is on a shared heap
 	released bool
-}
-
-// ownTimer times a Hold's deadline where the shared heaps cannot: inside a
-// synctest bubble, or on an injected clock. Off the hot path, it is kept
-// out of the Hold, which is allocated per attempt.
-type ownTimer struct {
-	real *time.Timer
-	fake *clock.Timer
-}
-
-func (t *ownTimer) stop() {
-	if t.real != nil {
-		t.real.Stop()
-	}
-	if t.fake != nil {
-		t.fake.Stop()
-	}
 }
 
 // Start returns the attempt's context, derived from ctx (the policies'
@@ -74,17 +57,21 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 		// make it arm a timer (and a context) just to be linked to.
 		if d, ok := lazy.Follow(); ok && d.Follows.Done() == base.Done() {
 			h.cause = d.Cause
-			switch {
-			case d.Clock == nil && timerheap.Monotonic(d.At):
+			if d.Clock == nil && timerheap.Monotonic(d.At) {
 				// One timer for the deadlines of many attempts, most of
 				// which never come (see package timerheap).
 				h.queued = true
 				timerheap.Shared().Add(&h.deadline, d.At, (*holdDeadline)(h))
-			case d.Clock == nil: // inside a synctest bubble: its own fake clock
-				h.own = &ownTimer{real: time.AfterFunc(time.Until(d.At), h.deadlinePassed)}
-			default:
-				h.own = &ownTimer{fake: d.Clock.AfterFunc(d.At.Sub(d.Clock.Now()), h.deadlinePassed)}
+				return h.held
 			}
+			// On an injected clock, or inside a synctest bubble (where the
+			// real clock is the bubble's fake one): a timer of its own, off
+			// the hot path.
+			clk := d.Clock
+			if clk == nil {
+				clk = clock.New()
+			}
+			h.own = clk.AfterFunc(d.At.Sub(clk.Now()), h.deadlinePassed)
 			return h.held
 		}
 	}
@@ -117,7 +104,7 @@ func (h *Hold) stopFollowing() {
 		h.queued = false
 	}
 	if h.own != nil {
-		h.own.stop()
+		h.own.Stop()
 		h.own = nil
 	}
 }
