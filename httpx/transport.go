@@ -347,18 +347,18 @@ func (t *Transport) newHost(key string, u *url.URL) *hostEntry {
 		e = &hostEntry{key: key, scheme: u.Scheme, host: u.Host}
 		t.last.Store(e)
 		if t.idle > 0 {
-			t.sweepLocked()
-			e.used.Store(int64(t.clock.Elapsed()))
+			now := t.clock.Elapsed()
+			t.sweepLocked(now)
+			e.used.Store(int64(now))
 		}
 		t.hosts[key] = e
 	}
 	return e
 }
 
-// sweepLocked drops the host keys idle for t.idle, at most once per
-// t.idle/2. It requires t.mu held for writing.
-func (t *Transport) sweepLocked() {
-	now := t.clock.Elapsed()
+// sweepLocked drops the host keys idle for t.idle at now, at most once
+// per t.idle/2. It requires t.mu held for writing.
+func (t *Transport) sweepLocked(now time.Duration) {
 	if now-t.swept < t.idle/2 {
 		return
 	}
