@@ -16,12 +16,12 @@ import (
 
 // TestTransportAllocations pins what the Transport allocates per request
 // on the success path, beyond the inner transport's own allocations: the
-// clone of the request (3: it must not mutate the caller's), and with
-// policies the context that carries the discard hook (1), the body wrapper
-// that holds the attempt (1) and the held context (2: the context and its
-// cancel func). Policies that cannot cancel (here one that passes ctx on)
-// cost the hold nothing more; a timeout's context costs it a link (see
-// resilience.Hold).
+// copy of the request (2: the request with its URL, and its header map;
+// it must not mutate the caller's), and with policies the context that
+// carries the discard hook (1), the body wrapper that holds the attempt
+// and the request copy (1, instead of the copy's own) and the held context
+// (2: the context and its cancel func). Policies that cannot cancel (here
+// one that passes ctx on) cost the hold nothing more.
 func TestTransportAllocations(t *testing.T) {
 	pass := resilience.PolicyFunc[*http.Response](func(ctx context.Context, next resilience.Func[*http.Response]) (*http.Response, error) {
 		return next(ctx)
@@ -45,13 +45,13 @@ func TestTransportAllocations(t *testing.T) {
 		rt   http.RoundTripper
 		max  float64
 	}{
-		{"no policies", httpx.NewTransport(staticTransport{}), 3},
-		{"one policy", httpx.NewTransport(staticTransport{}, pass), 7},
+		{"no policies", httpx.NewTransport(staticTransport{}), 2},
+		{"one policy", httpx.NewTransport(staticTransport{}, pass), 5},
 		// Two timeouts' contexts, neither of which makes a
 		// context.WithDeadlineCause: the hold queues the attempt deadline
 		// on a shared timer heap (no allocation) until the response
 		// arrives.
-		{"standard", httpx.Standard(httpx.StandardConfig{Next: staticTransport{}}), 9},
+		{"standard", httpx.Standard(httpx.StandardConfig{Next: staticTransport{}}), 7},
 	} {
 		extra := measure(tt.rt) - bare
 		t.Logf("%s: %v allocations per request beyond the inner transport's", tt.name, extra)

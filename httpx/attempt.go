@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
+	"slices"
 	"sync/atomic"
 
 	"github.com/go-resilience/resilience"
@@ -160,7 +162,7 @@ func (c *call) attempt(ctx context.Context) (*http.Response, error) {
 		return nil, resilience.Permanent(err)
 	}
 	held := ctx
-	var b *body // holds the attempt; becomes the response body's wrapper
+	var b *body // holds the attempt and its request; becomes the response body's wrapper
 	if c.policies {
 		// Until a response arrives the policies' ctx bounds the attempt;
 		// after that only the caller's, until the body is closed or
@@ -180,7 +182,13 @@ func (c *call) attempt(ctx context.Context) (*http.Response, error) {
 		ct = newConnTrace()
 		held = httptrace.WithClientTrace(held, &ct.trace)
 	}
-	r := req.Clone(held)
+	var sent *attemptRequest
+	if b != nil {
+		sent = &b.sent
+	} else {
+		sent = new(attemptRequest)
+	}
+	r := sent.clone(req, held)
 	r.Body, r.GetBody = reqBody, getBody
 
 	resp, err := c.t.nextRT().RoundTrip(r)
@@ -214,6 +222,37 @@ func (c *call) attempt(ctx context.Context) (*http.Response, error) {
 		return resp, nil
 	}
 	return resp, c.failure(ctx, resp, nil, ct)
+}
+
+// An attemptRequest is the copy of the request that one attempt sends,
+// with its URL: one allocation, or none of its own inside a body.
+type attemptRequest struct {
+	req http.Request
+	url url.URL
+}
+
+// clone makes a the copy of req under ctx, as req.Clone does, but in a's
+// memory. Its header maps and TransferEncoding are copied too, so that an
+// inner RoundTripper that sets a header (one that signs each attempt, say)
+// changes its own attempt's copy only. Form, PostForm and MultipartForm,
+// which a client transport does not read, are shared with req.
+func (a *attemptRequest) clone(req *http.Request, ctx context.Context) *http.Request {
+	a.req = *req.WithContext(ctx) // WithContext is inlined: its copy stays on the stack
+	r := &a.req
+	if req.URL != nil {
+		a.url = *req.URL // its *Userinfo, immutable, is shared
+		r.URL = &a.url
+	}
+	if req.Header != nil {
+		r.Header = req.Header.Clone()
+	}
+	if req.Trailer != nil {
+		r.Trailer = req.Trailer.Clone()
+	}
+	if req.TransferEncoding != nil {
+		r.TransferEncoding = slices.Clone(req.TransferEncoding)
+	}
+	return r
 }
 
 var errNoResponse = errors.New("httpx: RoundTrip returned neither a response nor an error")

@@ -16,10 +16,13 @@ const drainTimeout = time.Second
 
 // body wraps the body of a response an attempt produced, and holds the
 // attempt: it ran under hold, which Close (or a discard) releases, and
-// with it the connection's claim on the caller. One allocation serves both.
+// with it the connection's claim on the caller. It also holds the copy of
+// the request the attempt sent, which the inner transport keeps until the
+// body is done. One allocation serves all three.
 type body struct {
 	rc   io.ReadCloser
 	hold resilience.Hold
+	sent attemptRequest
 }
 
 func (b *body) Read(p []byte) (int, error) { return b.rc.Read(p) }

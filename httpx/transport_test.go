@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -93,7 +95,11 @@ func TestTransportLeavesCallerRequestUnchanged(t *testing.T) {
 		statuses(503, 200)(n, w, r)
 	})
 	inner := newCounting(t)
+	var stale atomic.Int32 // attempts that saw an earlier attempt's changes
 	mutating := rtFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("X-Inner") != "" || r.URL.Path != "/path" {
+			stale.Add(1)
+		}
 		r.Header.Set("X-Inner", "mutated") // a badly behaved inner middleware
 		r.URL.Path = "/elsewhere"
 		return inner.RoundTrip(r)
@@ -125,6 +131,7 @@ func TestTransportLeavesCallerRequestUnchanged(t *testing.T) {
 	assert.True(t, body.closed.Load(), "the caller's body is closed")
 	assert.Same(t, req, resp.Request, "the response names the caller's request")
 	assert.EqualValues(t, 2, up.hits.Load())
+	assert.Zero(t, stale.Load(), "each attempt sends a fresh copy")
 }
 
 func TestTransportReusesConnectionAcrossRetries(t *testing.T) {
@@ -280,4 +287,66 @@ func TestTransportTLS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "OK #2", readAll(t, resp))
 	up.Client().CloseIdleConnections()
+}
+
+// Every field an inner RoundTripper might change in place, the URL's user
+// included, is the attempt's own: the caller's request and the next
+// attempt's copy keep their values. With and without policies.
+func TestTransportAttemptCopiesAreDeep(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		policies []resilience.Policy[*http.Response]
+	}{
+		{"no policies", nil},
+		{"retry", []resilience.Policy[*http.Response]{retrying(3)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var attempts, stale atomic.Int32
+			ctxKey := struct{ name string }{"caller"}
+			mutating := rtFunc(func(r *http.Request) (*http.Response, error) {
+				n := attempts.Add(1)
+				if r.Header.Get("X-Inner") != "" || r.Trailer.Get("X-Inner") != "" ||
+					r.URL.User.Username() != "user" || r.TransferEncoding[0] != "chunked" {
+					stale.Add(1)
+				}
+				assert.Equal(t, "value", r.Context().Value(ctxKey), "the caller's values reach the attempt")
+				r.Header.Set("X-Inner", "mutated")
+				r.Trailer.Set("X-Inner", "mutated")
+				r.URL.User = url.User("mutated")
+				r.URL.Host = "elsewhere.test"
+				r.TransferEncoding[0] = "mutated"
+				status := http.StatusServiceUnavailable
+				if n == 2 || tt.policies == nil {
+					status = http.StatusOK
+				}
+				return &http.Response{StatusCode: status, Body: http.NoBody, Request: r}, nil
+			})
+			tr := httpx.NewTransport(mutating, tt.policies...)
+
+			ctx := context.WithValue(context.Background(), ctxKey, "value")
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://user:pw@example.test/p", nil)
+			require.NoError(t, err)
+			req.Header.Set("X-Caller", "a")
+			req.Trailer = http.Header{"X-Trailer": nil}
+			req.TransferEncoding = []string{"chunked"}
+			userBefore := req.URL.User
+
+			resp, err := tr.RoundTrip(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+
+			assert.Same(t, req, resp.Request, "the response names the caller's request")
+			assert.Equal(t, http.Header{"X-Caller": {"a"}}, req.Header)
+			assert.Equal(t, http.Header{"X-Trailer": nil}, req.Trailer)
+			assert.Equal(t, []string{"chunked"}, req.TransferEncoding)
+			assert.Equal(t, "example.test", req.URL.Host)
+			assert.Same(t, userBefore, req.URL.User)
+			pw, _ := req.URL.User.Password()
+			assert.Equal(t, "user:pw", req.URL.User.Username()+":"+pw)
+			assert.Zero(t, stale.Load(), "each attempt sends a fresh copy")
+			if tt.policies != nil {
+				assert.EqualValues(t, 2, attempts.Load())
+			}
+		})
+	}
 }
