@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/timeout"
 )
 
@@ -24,14 +25,16 @@ type ctxKey struct{}
 
 // view is what a context shows at one moment.
 type view struct {
-	err, cause error
-	done       bool
-	deadline   time.Time
-	value      any
+	callerEnded bool // resilience.CallerEnded, asked first: it must not make the context
+	err, cause  error
+	done        bool
+	deadline    time.Time
+	value       any
 }
 
 func look(ctx context.Context) view {
-	v := view{err: ctx.Err(), cause: context.Cause(ctx), value: ctx.Value(ctxKey{})}
+	v := view{callerEnded: resilience.CallerEnded(ctx)}
+	v.err, v.cause, v.value = ctx.Err(), context.Cause(ctx), ctx.Value(ctxKey{})
 	v.deadline, _ = ctx.Deadline()
 	select {
 	case <-ctx.Done():
@@ -104,6 +107,7 @@ func TestContextMatchesWithDeadlineCause(t *testing.T) {
 								steps[s](ref)
 							}
 							got, want := look(ctx), look(ref)
+							assert.Equal(t, want.callerEnded, got.callerEnded, "after %s: CallerEnded", s)
 							assert.Equal(t, want.err, got.err, "after %s: Err", s)
 							assert.Equal(t, want.cause, got.cause, "after %s: Cause", s)
 							assert.Equal(t, want.done, got.done, "after %s: Done closed", s)
@@ -133,6 +137,7 @@ func TestContextEndsWhenExecuteReturns(t *testing.T) {
 			return 1, nil
 		})
 		require.NoError(t, err)
+		assert.True(t, resilience.CallerEnded(kept), "waited=%v: ended as by a cancel func", waited)
 		assert.Equal(t, context.Canceled, kept.Err(), "waited=%v", waited)
 		assert.Equal(t, context.Canceled, context.Cause(kept), "waited=%v", waited)
 		select {
