@@ -42,6 +42,11 @@ func BenchmarkHTTPGet(b *testing.B) {
 		defer t.CloseIdleConnections()
 		get(b, &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: t})}, getOnce)
 	})
+	b.Run("resilience-cancellable", func(b *testing.B) {
+		t := newBase(4)
+		defer t.CloseIdleConnections()
+		get(b, &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: t})}, getCancellable)
+	})
 	b.Run("failsafe-go", func(b *testing.B) {
 		t := newBase(4)
 		defer t.CloseIdleConnections()
@@ -95,6 +100,11 @@ func BenchmarkHTTPGetParallel(b *testing.B) {
 		defer t.CloseIdleConnections()
 		run(b, httpx.Standard(httpx.StandardConfig{Next: t}), getOnce)
 	})
+	b.Run("resilience-cancellable", func(b *testing.B) {
+		t := newBase(64)
+		defer t.CloseIdleConnections()
+		run(b, httpx.Standard(httpx.StandardConfig{Next: t}), getCancellable)
+	})
 }
 
 // cpuTime returns the CPU time the process has used so far, user and
@@ -129,7 +139,9 @@ func newBase(idle int) *http.Transport {
 // getCancellable is getOnce with a request context that can be cancelled
 // (and is, once the body is read): the least any client that can cut an
 // attempt short costs, since net/http then links a context of its own to
-// it per request. It is the floor under every resilient client's row.
+// it per request. It is the floor under every resilient client's row, and
+// what a request made in a server's handler (whose context can always be
+// cancelled) costs bare: the baseline of the resilience-cancellable rows.
 func getCancellable(b *testing.B, c *http.Client, url string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
