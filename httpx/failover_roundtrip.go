@@ -262,12 +262,12 @@ func (r *foRun) releasePending() {
 	}
 }
 
-// rewrite returns a clone of req, with ctx and body, sent to e: e's scheme
-// and host, e's path prefix joined with req's path, both queries. The
-// Host header follows the endpoint unless the caller set one that differs
-// from req.URL's host.
+// rewrite returns a copy of req (see attemptRequest.clone), with ctx and
+// body, sent to e: e's scheme and host, e's path prefix joined with req's
+// path, both queries. The Host header follows the endpoint unless the
+// caller set one that differs from req.URL's host.
 func (e *foEndpoint) rewrite(ctx context.Context, req *http.Request, body io.ReadCloser) *http.Request {
-	out := req.Clone(ctx)
+	out := new(attemptRequest).clone(req, ctx) // the request and its URL in one allocation
 	out.Body = body
 	u, base := out.URL, e.base
 	u.Scheme, u.Host, u.Opaque = base.Scheme, base.Host, ""
