@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/go-resilience/resilience/internal/ctxkey"
 )
 
 var (
@@ -108,14 +106,6 @@ func IsPermanent(err error) bool {
 // an outcome nobody wants any more (not a failure, not a success) from a
 // slow or broken call.
 func CallerEnded(ctx context.Context) bool {
-	if lazy, ok := ctx.(ctxkey.Lazy); ok {
-		// A timeout's context with no timer yet is cancelled only with what
-		// it follows, and with the same cause: asking that spares reading
-		// the clock for the deadline's sake.
-		if follows, ok := lazy.Follows(); ok {
-			ctx = follows
-		}
-	}
 	if ctx.Err() != context.Canceled {
 		return false
 	}

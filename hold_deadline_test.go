@@ -26,8 +26,6 @@ type lazyCtx struct {
 	cause error
 }
 
-func (c *lazyCtx) Follows() (context.Context, bool) { return c.Context, true }
-
 func (c *lazyCtx) Follow() (ctxkey.Deadline, bool) {
 	return ctxkey.Deadline{Follows: c.Context, At: c.at, Cause: c.cause}, true
 }

@@ -128,15 +128,6 @@ func (c *deadlineCtx) Follow() (ctxkey.Deadline, bool) {
 	return ctxkey.Deadline{Follows: c.link(), At: c.deadline, Cause: c.cause, Clock: c.clock}, true
 }
 
-// Follows implements ctxkey.Lazy: while c has made no context (and its
-// Execute runs), only what it follows can cancel it.
-func (c *deadlineCtx) Follows() (context.Context, bool) {
-	if c.state.Load() != lazy {
-		return nil, false
-	}
-	return c.link(), true
-}
-
 // end ends c when Execute returns, releasing the timer if one was made.
 func (c *deadlineCtx) end() {
 	if c.state.CompareAndSwap(lazy, ended) {

@@ -36,13 +36,8 @@ func (p *probe) Value(key any) any { p.key = key; return nil }
 // deadline, so that a context linked to it can arm a timer of its own
 // instead of making it arm one; ok is false once it has (or has ended),
 // and the caller must then link to it the usual way.
-//
-// Follows is the cheap half of Follow: what the context follows, and so
-// the only thing that can cancel it (its own deadline ends it with
-// context.DeadlineExceeded), while ok.
 type Lazy interface {
 	Follow() (d Deadline, ok bool)
-	Follows() (ctx context.Context, ok bool)
 }
 
 // Deadline is what a Lazy context ends with besides what it follows.
