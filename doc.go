@@ -24,8 +24,9 @@
 //
 // Cross-cutting rules every policy follows:
 //   - Every wait ends as soon as ctx is done. No policy stores a ctx.
-//   - A call its caller cancelled ([CallerEnded]) is neither a success nor a
-//     failure; a deadline, a timeout policy's included, is a failure.
+//   - A call that fails after its caller cancelled ([CallerEnded]) is
+//     neither a success nor a failure (a success is one, whatever became of
+//     ctx); a deadline, a timeout policy's included, is a failure.
 //   - [Permanent] marks an error no policy retries or hedges.
 //   - A panic in fn propagates unchanged; every policy it crosses releases
 //     what it held and counts the call as a failure.

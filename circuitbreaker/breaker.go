@@ -74,8 +74,9 @@ func Share[R2, R any](b *Breaker[R], failureIf func(r R2, err error) bool) *Brea
 // Execute calls next unless the breaker rejects the call, and records the
 // outcome. A rejection returns an [*OpenError] (errors.Is(err, ErrOpen))
 // without calling next. The outcome is returned unchanged. A call that
-// ends with ctx cancelled by the caller counts neither way, and a panic in
-// next counts as a failure and propagates.
+// fails after its caller cancelled ctx counts neither way (a success
+// counts, whatever became of ctx), and a panic in next counts as a failure
+// and propagates.
 func (b *Breaker[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
 	return b.ExecuteChain(ctx, nil, next)
 }
@@ -100,16 +101,13 @@ func (b *Breaker[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R]
 	}()
 	r, err := rest.Call(ctx, fn)
 	completed = true
-	switch {
-	case resilience.CallerEnded(ctx):
-		b.c.cancel(word)
-	case err == nil && b.failureIf == nil && !b.c.timed && stateOf(word) != Disabled:
+	if err == nil && b.failureIf == nil && !b.c.timed && stateOf(word) != Disabled {
 		// done's common case, a success needing no clock, without its
 		// classification.
 		if b.c.settle(ctx, word, codeRecorded, 0) {
 			b.trip(ctx, word, r, err)
 		}
-	default:
+	} else {
 		b.done(ctx, word, start, r, err)
 	}
 	return r, err
@@ -123,6 +121,12 @@ func (b *Breaker[R]) done(ctx context.Context, word uint64, start int64, r R, er
 	}
 	code := codeRecorded
 	if b.failureIf != nil && b.failureIf(r, err) || b.failureIf == nil && err != nil {
+		if resilience.CallerEnded(ctx) {
+			// The caller gave up on the call: its failure says nothing of
+			// the dependency. (A success still does.)
+			b.c.cancel(word)
+			return
+		}
 		code |= codeFailed
 	}
 	var now int64

@@ -24,8 +24,9 @@
 // for ever: HalfOpenMaxWait bounds a half-open period (a timeout policy
 // inside the breaker bounds each trial, which is better still).
 //
-// A call whose ctx its caller cancelled counts neither way, and gives back
-// a half-open trial permit. A panic in the call counts as a failure, gives
+// A call that fails after its caller cancelled ctx counts neither way (the
+// failure says nothing of the dependency), and gives back a half-open trial
+// permit; a success counts as one, whatever became of ctx. A panic in the call counts as a failure, gives
 // back what the breaker held, and propagates. A call admitted in one period
 // (one Closed, Open or HalfOpen stretch) that ends in a later one does not
 // count at all: a slow straggler from before the breaker opened cannot

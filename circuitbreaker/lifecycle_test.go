@@ -265,6 +265,40 @@ func TestCallerEndedCountsNeitherWay(t *testing.T) {
 	assert.Zero(t, m.Calls, "a caller-ended call was recorded")
 }
 
+// A success is evidence of a healthy dependency whatever became of the
+// caller's ctx: it counts, in the closed state and as a half-open trial.
+func TestCallerEndedSuccessCounts(t *testing.T) {
+	succeedAfterCancel := func(b *circuitbreaker.Breaker[int]) {
+		ctx, cancel := context.WithCancel(t.Context())
+		r, err := b.Execute(ctx, func(ctx context.Context) (int, error) {
+			cancel()
+			return 1, nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, 1, r)
+	}
+	t.Run("closed", func(t *testing.T) {
+		b := circuitbreaker.New(circuitbreaker.Config[int]{Clock: newMock()})
+		succeedAfterCancel(b)
+		m := b.Metrics()
+		assert.EqualValues(t, 1, m.Calls)
+		assert.Zero(t, m.Failures)
+	})
+	t.Run("half-open trial", func(t *testing.T) {
+		clk := newMock()
+		b := tripped(t, circuitbreaker.Config[int]{OpenDelay: time.Second, Clock: clk})
+		clk.Add(time.Second)
+		succeedAfterCancel(b)
+		assert.Equal(t, circuitbreaker.Closed, b.State(), "the trial succeeded")
+	})
+	t.Run("slow-call rule", func(t *testing.T) {
+		clk := newMock()
+		b := circuitbreaker.New(circuitbreaker.Config[int]{SlowCallDuration: time.Second, Clock: clk})
+		succeedAfterCancel(b) // through done, which reads the clock
+		assert.EqualValues(t, 1, b.Metrics().Calls)
+	})
+}
+
 func TestDeadlineIsAFailure(t *testing.T) {
 	b := circuitbreaker.New(circuitbreaker.Config[int]{ConsecutiveFailures: 1, Clock: newMock()})
 	ctx, cancel := context.WithDeadline(t.Context(), time.Unix(0, 0))

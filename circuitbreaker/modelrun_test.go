@@ -204,10 +204,10 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 				checkRejection("Execute", gotErr, state, retry)
 				break
 			}
-			switch kind {
-			case 0:
+			switch {
+			case kind == 0 && failed: // a failure after the caller gave up counts neither way
 				m.cancel(mp)
-			case 1:
+			case kind == 1:
 				if panicked != errBoom {
 					fail("Execute panicked with %v, want the call's panic", panicked)
 				}
