@@ -31,7 +31,6 @@ import (
 // be copied after Start.
 type Hold struct {
 	parent heldParent
-	held   context.Context
 	cancel context.CancelCauseFunc
 
 	mu       sync.Mutex      // guards unlink, queued, own and released
@@ -50,7 +49,8 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 	h.parent = heldParent{ctx: ctx, base: base}
 	// The held context is a child of base, which the context package links
 	// without a goroutine or an allocation, and follows ctx only until Keep.
-	h.held, h.cancel = context.WithCancelCause(&h.parent)
+	held, cancel := context.WithCancelCause(&h.parent)
+	h.cancel = cancel
 	if lazy, ok := ctx.(ctxkey.Lazy); ok {
 		// A timeout's context that has armed no timer yet, and ends
 		// otherwise only with base: time its deadline here, rather than
@@ -62,7 +62,7 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 				// which never come (see package timerheap).
 				h.queued = true
 				timerheap.Shared().Add(&h.deadline, d.At, (*holdDeadline)(h))
-				return h.held
+				return held
 			}
 			// On an injected clock, or inside a synctest bubble (where the
 			// real clock is the bubble's fake one): a timer of its own, off
@@ -72,13 +72,13 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 				clk = clock.New()
 			}
 			h.own = clk.AfterFunc(d.At.Sub(clk.Now()), h.deadlinePassed)
-			return h.held
+			return held
 		}
 	}
 	if done := ctx.Done(); done != nil && done != base.Done() {
 		h.unlink = context.AfterFunc(ctx, h.ctxEnded)
 	}
-	return h.held
+	return held
 }
 
 // ctxEnded ends the attempt with ctx, before Keep.

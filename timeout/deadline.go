@@ -28,7 +28,7 @@ import (
 type deadlineCtx struct {
 	*deadlineConfig
 	parent   context.Context
-	deadline time.Time // on the real clock, with a monotonic reading
+	deadline time.Time // on the policy's clock (the real one: with a monotonic reading)
 
 	state  atomic.Uint32 // lazy, then made or ended
 	mu     sync.Mutex    // serialises making the context
