@@ -5,8 +5,10 @@ GO ?= go
 FUZZTIME ?= 10s
 BENCHCOUNT ?= 6
 BENCHTIME ?= 1s
+HTTPPAIRS ?= 40
+HTTPAB = cd benchmarks && $(GO) run ./cmd/httpab -pairs $(HTTPPAIRS)
 
-.PHONY: test cover bench demo lint fuzz soak
+.PHONY: test cover bench bench-http demo lint fuzz soak
 
 ## test: vet and race-test every module (what CI runs)
 test:
@@ -24,6 +26,21 @@ cover:
 ## bench: peers side by side, medians of BENCHCOUNT runs (see docs/benchmarks.md)
 bench:
 	cd benchmarks && $(GO) run ./cmd/benchtable -count $(BENCHCOUNT) -benchtime $(BENCHTIME)
+	$(HTTPAB) -a bare -b resilience
+	$(HTTPAB) -a bare-cancellable -b resilience-cancellable
+
+## bench-http: requests/s and CPU/request of the HTTP stacks against bare,
+## the clients taking turns in one process (see docs/benchmarks.md)
+bench-http:
+	$(HTTPAB) -a bare -b bare
+	$(HTTPAB) -a bare -b bare-cancellable
+	$(HTTPAB) -a bare -b resilience-no-policies
+	$(HTTPAB) -a bare -b resilience-retry
+	$(HTTPAB) -a bare -b resilience
+	$(HTTPAB) -a bare-cancellable -b resilience-cancellable
+	$(HTTPAB) -a bare -b bare-cancellable -workers 32
+	$(HTTPAB) -a bare -b resilience -workers 32
+	$(HTTPAB) -a bare -b resilience -workers 1
 
 ## demo: the flaky-upstream demo (ends by itself in under a minute)
 demo:

@@ -47,6 +47,19 @@ func BenchmarkHTTPGet(b *testing.B) {
 		defer t.CloseIdleConnections()
 		get(b, &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: t})}, getCancellable)
 	})
+	// The standard stack's retry alone, and a Transport without policies:
+	// where the stack's cost comes from (docs/benchmarks.md).
+	b.Run("resilience-retry", func(b *testing.B) {
+		t := newBase(4)
+		defer t.CloseIdleConnections()
+		cfg := httpx.StandardConfig{Next: t, TotalTimeout: -1, AttemptTimeout: -1, NoBreaker: true, NoBudget: true}
+		get(b, &http.Client{Transport: httpx.Standard(cfg)}, getOnce)
+	})
+	b.Run("resilience-no-policies", func(b *testing.B) {
+		t := newBase(4)
+		defer t.CloseIdleConnections()
+		get(b, &http.Client{Transport: httpx.NewTransport(t)}, getOnce)
+	})
 	b.Run("failsafe-go", func(b *testing.B) {
 		t := newBase(4)
 		defer t.CloseIdleConnections()
