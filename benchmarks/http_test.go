@@ -2,10 +2,8 @@ package benchmarks
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,40 +26,39 @@ func BenchmarkHTTPGet(b *testing.B) {
 		}
 	}
 	b.Run("bare", func(b *testing.B) {
-		t := newBase(4)
+		t := NewBase(4)
 		defer t.CloseIdleConnections()
 		get(b, &http.Client{Transport: t}, getOnce)
 	})
 	b.Run("bare-cancellable", func(b *testing.B) {
-		t := newBase(4)
+		t := NewBase(4)
 		defer t.CloseIdleConnections()
 		get(b, &http.Client{Transport: t}, getCancellable)
 	})
 	b.Run("resilience", func(b *testing.B) {
-		t := newBase(4)
+		t := NewBase(4)
 		defer t.CloseIdleConnections()
 		get(b, &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: t})}, getOnce)
 	})
 	b.Run("resilience-cancellable", func(b *testing.B) {
-		t := newBase(4)
+		t := NewBase(4)
 		defer t.CloseIdleConnections()
 		get(b, &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: t})}, getCancellable)
 	})
 	// The standard stack's retry alone, and a Transport without policies:
 	// where the stack's cost comes from (docs/benchmarks.md).
 	b.Run("resilience-retry", func(b *testing.B) {
-		t := newBase(4)
+		t := NewBase(4)
 		defer t.CloseIdleConnections()
-		cfg := httpx.StandardConfig{Next: t, TotalTimeout: -1, AttemptTimeout: -1, NoBreaker: true, NoBudget: true}
-		get(b, &http.Client{Transport: httpx.Standard(cfg)}, getOnce)
+		get(b, &http.Client{Transport: RetryOnly(t)}, getOnce)
 	})
 	b.Run("resilience-no-policies", func(b *testing.B) {
-		t := newBase(4)
+		t := NewBase(4)
 		defer t.CloseIdleConnections()
 		get(b, &http.Client{Transport: httpx.NewTransport(t)}, getOnce)
 	})
 	b.Run("failsafe-go", func(b *testing.B) {
-		t := newBase(4)
+		t := NewBase(4)
 		defer t.CloseIdleConnections()
 		rt := failsafehttp.NewRoundTripper(t,
 			fstimeout.New[*http.Response](30*time.Second),
@@ -71,7 +68,7 @@ func BenchmarkHTTPGet(b *testing.B) {
 		get(b, &http.Client{Transport: rt}, getOnce)
 	})
 	b.Run("go-retryablehttp", func(b *testing.B) {
-		t := newBase(4)
+		t := NewBase(4)
 		defer t.CloseIdleConnections()
 		c := retryablehttp.NewClient()
 		c.HTTPClient = &http.Client{Transport: t, Timeout: 30 * time.Second}
@@ -99,86 +96,55 @@ func BenchmarkHTTPGetParallel(b *testing.B) {
 		b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
 	}
 	b.Run("bare", func(b *testing.B) {
-		t := newBase(64)
+		t := NewBase(64)
 		defer t.CloseIdleConnections()
 		run(b, t, getOnce)
 	})
 	b.Run("bare-cancellable", func(b *testing.B) {
-		t := newBase(64)
+		t := NewBase(64)
 		defer t.CloseIdleConnections()
 		run(b, t, getCancellable)
 	})
 	b.Run("resilience", func(b *testing.B) {
-		t := newBase(64)
+		t := NewBase(64)
 		defer t.CloseIdleConnections()
 		run(b, httpx.Standard(httpx.StandardConfig{Next: t}), getOnce)
 	})
 	b.Run("resilience-cancellable", func(b *testing.B) {
-		t := newBase(64)
+		t := NewBase(64)
 		defer t.CloseIdleConnections()
 		run(b, httpx.Standard(httpx.StandardConfig{Next: t}), getCancellable)
 	})
 }
 
-// cpuTime returns the CPU time the process has used so far, user and
-// system, client and server: what a request costs on both cores whatever
-// else this noisy machine is doing at the time.
+// cpuTime is CPUTime, failing b if it cannot be read.
 func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	d, err := CPUTime()
+	if err != nil {
 		b.Fatal(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return d
 }
 
-// newServer starts a loopback server answering a small JSON body, closed
-// when b ends.
+// newServer starts NewServer's loopback server, closed when b ends.
 func newServer(b *testing.B) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"ok":true}`))
-	}))
+	srv := NewServer()
 	b.Cleanup(srv.Close)
 	return srv
 }
 
-// newBase returns a fresh copy of http.DefaultTransport keeping up to
-// idle connections to the server.
-func newBase(idle int) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = idle
-	return t
-}
-
-// getCancellable is getOnce with a request context that can be cancelled
-// (and is, once the body is read): the least any client that can cut an
-// attempt short costs, since net/http then links a context of its own to
-// it per request. It is the floor under every resilient client's row, and
-// what a request made in a server's handler (whose context can always be
-// cancelled) costs bare: the baseline of the resilience-cancellable rows.
-func getCancellable(b *testing.B, c *http.Client, url string) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	getWith(ctx, b, c, url)
-}
-
-// getOnce GETs url, reads the body to its end and closes it. It is safe
-// to call from b.RunParallel's goroutines.
+// getOnce is Get on context.Background(). It is safe to call from
+// b.RunParallel's goroutines.
 func getOnce(b *testing.B, c *http.Client, url string) {
-	getWith(context.Background(), b, c, url)
+	if err := Get(context.Background(), c, url); err != nil {
+		b.Error(err)
+	}
 }
 
-// getWith GETs url with ctx, reads the body to its end and closes it.
-func getWith(ctx context.Context, b *testing.B, c *http.Client, url string) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
+// getCancellable is GetCancellable: the baseline of the
+// resilience-cancellable rows.
+func getCancellable(b *testing.B, c *http.Client, url string) {
+	if err := GetCancellable(c, url); err != nil {
 		b.Error(err)
-		return
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		b.Error(err)
-		return
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
 }

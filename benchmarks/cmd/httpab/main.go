@@ -17,18 +17,16 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/go-resilience/resilience/benchmarks"
 	"github.com/go-resilience/resilience/httpx"
 )
 
@@ -43,21 +41,17 @@ var clients = map[string]func(base *http.Transport) (rt http.RoundTripper, cance
 	// a context costs, the least any client able to end an attempt pays.
 	"bare-cancellable": func(t *http.Transport) (http.RoundTripper, bool) { return t, true },
 	// The standard stack (httpx.Standard's defaults).
-	"resilience": func(t *http.Transport) (http.RoundTripper, bool) { return standard(t, httpx.StandardConfig{}), false },
+	"resilience": func(t *http.Transport) (http.RoundTripper, bool) { return standard(t), false },
 	// The standard stack on a context that can be cancelled.
-	"resilience-cancellable": func(t *http.Transport) (http.RoundTripper, bool) { return standard(t, httpx.StandardConfig{}), true },
-	// The standard stack's retry alone: what holding an attempt past the
-	// policies costs, with the least policy work.
-	"resilience-retry": func(t *http.Transport) (http.RoundTripper, bool) {
-		return standard(t, httpx.StandardConfig{TotalTimeout: -1, AttemptTimeout: -1, NoBreaker: true, NoBudget: true}), false
-	},
+	"resilience-cancellable": func(t *http.Transport) (http.RoundTripper, bool) { return standard(t), true },
+	// The standard stack's retry alone.
+	"resilience-retry": func(t *http.Transport) (http.RoundTripper, bool) { return benchmarks.RetryOnly(t), false },
 	// An httpx.Transport without policies.
 	"resilience-no-policies": func(t *http.Transport) (http.RoundTripper, bool) { return httpx.NewTransport(t), false },
 }
 
-func standard(t *http.Transport, cfg httpx.StandardConfig) http.RoundTripper {
-	cfg.Next = t
-	return httpx.Standard(cfg)
+func standard(t *http.Transport) http.RoundTripper {
+	return httpx.Standard(httpx.StandardConfig{Next: t})
 }
 
 func main() {
@@ -130,9 +124,7 @@ func run(cfg config) (result, error) {
 	if err := cfg.validate(); err != nil {
 		return res, err
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"ok":true}`))
-	}))
+	srv := benchmarks.NewServer()
 	defer srv.Close()
 	a, b := newClient(cfg.a, srv.URL, cfg.workers), newClient(cfg.b, srv.URL, cfg.workers)
 	defer a.close()
@@ -185,8 +177,7 @@ type client struct {
 }
 
 func newClient(name, url string, workers int) *client {
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	base.MaxIdleConnsPerHost = workers
+	base := benchmarks.NewBase(workers)
 	rt, cancellable := clients[name](base)
 	return &client{http: &http.Client{Transport: rt}, base: base, url: url, cancellable: cancellable, workers: workers}
 }
@@ -211,7 +202,7 @@ func (c *client) measure(d time.Duration) (sample, error) {
 		errMu  sync.Mutex
 		failed error
 	)
-	cpu0, err := cpuTime()
+	cpu0, err := benchmarks.CPUTime()
 	if err != nil {
 		return sample{}, err
 	}
@@ -233,7 +224,7 @@ func (c *client) measure(d time.Duration) (sample, error) {
 	stop.Store(true)
 	wg.Wait()
 	wall := time.Since(start)
-	cpu1, err := cpuTime()
+	cpu1, err := benchmarks.CPUTime()
 	if err != nil {
 		return sample{}, err
 	}
@@ -247,35 +238,11 @@ func (c *client) measure(d time.Duration) (sample, error) {
 	return s, nil
 }
 
-// get GETs the URL, reads the body to its end and closes it; with a
-// request context that can be cancelled (and is, after) when the client is
-// a cancellable one, as every request a server handler makes has.
+// get GETs the URL, reads the body to its end and closes it; on a
+// context that can be cancelled when the client is a cancellable one.
 func (c *client) get() error {
-	ctx := context.Background()
 	if c.cancellable {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithCancel(ctx)
-		defer cancel()
+		return benchmarks.GetCancellable(c.http, c.url)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return err
-}
-
-// cpuTime returns the CPU time the process has used so far, user and
-// system, client and server alike.
-func cpuTime() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, fmt.Errorf("getrusage: %w", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+	return benchmarks.Get(context.Background(), c.http, c.url)
 }
