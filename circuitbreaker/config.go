@@ -23,8 +23,9 @@ type Config[R any] struct {
 	// WindowPeriod > 0 selects a time window instead: the rates are taken
 	// over the outcomes of the last WindowPeriod, kept in 10 buckets of
 	// WindowPeriod/10 each, so outcomes age out a bucket at a time and
-	// memory does not grow with the call rate. 0 = count window; otherwise
-	// at least 10ms.
+	// memory does not grow with the call rate. An outcome timed before the
+	// newest bucket (a mock clock or a wall clock set back) counts in the
+	// newest bucket. 0 = count window; otherwise at least 10ms.
 	WindowPeriod time.Duration
 	// MinCalls is how many outcomes the window must hold before its rates
 	// can open the breaker. 0 = min(WindowSize, 20) for a count window, 20

@@ -152,8 +152,11 @@ func (w *window) record(code uint32, now int64) bool {
 	switch h := w.head.Load(); {
 	case e > h:
 		w.advance(e)
-	case e <= h-timeBuckets: // recorded at a time the window no longer covers
-		return false
+	case e < h:
+		// A time before the newest bucket (a recorder that lost a race to
+		// advance, or a clock that went back) counts in the newest bucket:
+		// a clock set back by more than the window must not blind it.
+		e = h
 	}
 	b := &w.buckets[e%timeBuckets]
 	if v := vec(code); b.Add(v)&fieldMask > maxBucketCalls {

@@ -227,7 +227,7 @@ func TestTimeWindowDefaultMinCalls(t *testing.T) {
 	assert.Equal(t, circuitbreaker.Open, b.State(), "20 failures in a time window")
 }
 
-func TestTimeWindowDropsOutcomesTimedBeforeIt(t *testing.T) {
+func TestTimeWindowCountsOutcomesTimedBeforeItInTheNewestBucket(t *testing.T) {
 	clk := &fakeClock{}
 	b := circuitbreaker.New(circuitbreaker.Config[int]{WindowPeriod: 10 * time.Second, Clock: clk})
 	clk.Add(100 * time.Second)
@@ -237,5 +237,9 @@ func TestTimeWindowDropsOutcomesTimedBeforeIt(t *testing.T) {
 	assert.Equal(t, 2, b.Metrics().Failures, "an outcome 5s before the newest, in a 10s window")
 	clk.Add(-60 * time.Second) // before the window
 	runAll(t, b, "F")
-	assert.Equal(t, 2, b.Metrics().Failures, "an outcome timed 65s before the newest")
+	assert.Equal(t, 3, b.Metrics().Failures, "an outcome timed 65s before the newest")
+	clk.Add(74 * time.Second) // 9s after the newest bucket began
+	assert.Equal(t, 3, b.Metrics().Failures, "all three counted in the newest bucket")
+	clk.Add(time.Second)
+	assert.Zero(t, b.Metrics().Failures, "once the newest bucket aged out")
 }
