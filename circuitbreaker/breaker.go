@@ -132,7 +132,7 @@ func (b *Breaker[R]) done(ctx context.Context, word uint64, start int64, r R, er
 	var now int64
 	if b.c.timed {
 		now = b.c.now()
-		if b.c.slowCall > 0 && now-start >= b.c.slowCall {
+		if b.c.slowCall > 0 && subSat(now, start) >= b.c.slowCall {
 			code |= codeSlow
 		}
 	}

@@ -2,7 +2,6 @@ package circuitbreaker
 
 import (
 	"context"
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,27 +77,31 @@ func (c *core) admit(ctx context.Context) (word uint64, start int64, err error) 
 }
 
 func (c *core) admitSlow(ctx context.Context, word uint64) (uint64, int64, error) {
+	// One reading of the clock for the whole admission. At one instant the
+	// breaker moves from Open to HalfOpen only once its delay has passed,
+	// and back only from a half-open period that has lasted HalfOpenMaxWait
+	// (> 0), which one that begins at that instant has not: so the loop
+	// ends after a few steps, however short the delays. With a reading per
+	// step, an OpenDelay and a HalfOpenMaxWait of 1ns would chase each
+	// other for ever. Beyond those steps, the loop goes round again only
+	// when another call moved the state meanwhile.
+	now := c.now()
 	for {
 		switch stateOf(word) {
 		case Closed, MetricsOnly, Disabled:
 			return c.admit(ctx)
 		case Open:
-			now := c.now()
 			if e := c.openErr.Load(); e.word == word && now < e.until {
 				return 0, 0, c.reject(ctx, e)
 			}
 			c.expire(ctx, word, now)
 		case HalfOpen:
-			if c.halfOpenWait > 0 && c.reopenStale(ctx, word) {
+			if c.halfOpenWait > 0 && c.reopenStale(ctx, word, now) {
 				break // reopened: look again
 			}
 			ok, e := c.takeTrial(word)
 			if ok {
-				var start int64
-				if c.slowCall > 0 {
-					start = c.now()
-				}
-				return word, start, nil
+				return word, now, nil
 			}
 			if e != nil {
 				return 0, 0, c.reject(ctx, e)
@@ -152,39 +155,30 @@ func (c *core) expire(ctx context.Context, word uint64, now int64) {
 }
 
 // reopenStale opens the breaker again if its HalfOpen period of word has
-// lasted HalfOpenMaxWait. It reports whether the state moved on.
-func (c *core) reopenStale(ctx context.Context, word uint64) bool {
-	now := c.now()
+// lasted HalfOpenMaxWait at now. It reports whether it did.
+func (c *core) reopenStale(ctx context.Context, word uint64, now int64) bool {
 	c.mu.Lock()
-	stale := c.word.Load() == word && now-c.since >= c.halfOpenWait
+	stale := c.word.Load() == word && subSat(now, c.since) >= c.halfOpenWait
 	c.mu.Unlock()
 	if !stale {
 		return false
 	}
-	delay := c.nextDelay() // user code: ask outside the lock
-	c.mu.Lock()
-	moved := c.word.Load() == word
-	if moved {
-		c.moveLocked(ctx, Open, now, delay)
-	}
-	c.mu.Unlock()
-	c.announce()
-	return moved
+	c.trip(ctx, word, 0)
+	return true
 }
 
-// state returns the current state, first moving an Open breaker whose
-// delay has passed to HalfOpen, and a HalfOpen one that has waited
-// HalfOpenMaxWait back to Open.
+// state returns the current state, first moving a HalfOpen breaker that has
+// waited HalfOpenMaxWait back to Open, and an Open one whose delay has
+// passed to HalfOpen, at one reading of the clock (see admitSlow).
 func (c *core) state() State {
+	now := c.now()
 	word := c.word.Load()
-	switch stateOf(word) {
-	case Open:
-		c.expire(context.Background(), word, c.now())
+	if stateOf(word) == HalfOpen && c.halfOpenWait > 0 && c.reopenStale(context.Background(), word, now) {
 		word = c.word.Load()
-	case HalfOpen:
-		if c.halfOpenWait > 0 && c.reopenStale(context.Background(), word) {
-			return c.state() // and perhaps half-open again, at once
-		}
+	}
+	if stateOf(word) == Open {
+		c.expire(context.Background(), word, now)
+		word = c.word.Load()
 	}
 	return stateOf(word)
 }
@@ -261,11 +255,27 @@ func (c *core) cancel(word uint64) {
 
 // trip opens the breaker if it is still in the period of word and, for
 // Closed, the window still calls for it when read exactly. delay > 0 is the
-// opening's delay; otherwise OpenDelay or OpenBackoff decides.
+// opening's delay; otherwise OpenDelay or OpenBackoff decides. If
+// OpenBackoff panics, the breaker opens all the same, for OpenDelay, and
+// the panic goes on: an outcome that opens the breaker must open it.
 func (c *core) trip(ctx context.Context, word uint64, delay time.Duration) {
-	if delay <= 0 {
+	if delay <= 0 && c.openBackoff != nil {
+		asked := false
+		defer func() {
+			if !asked {
+				c.open(ctx, word, c.openDelay)
+			}
+		}()
 		delay = c.nextDelay() // user code: ask before taking the lock
+		asked = true
+	} else if delay <= 0 {
+		delay = c.openDelay
 	}
+	c.open(ctx, word, delay)
+}
+
+// open is trip once the delay is known.
+func (c *core) open(ctx context.Context, word uint64, delay time.Duration) {
 	now := c.now()
 	c.mu.Lock()
 	if c.word.Load() == word {
@@ -278,12 +288,10 @@ func (c *core) trip(ctx context.Context, word uint64, delay time.Duration) {
 	c.announce()
 }
 
-// nextDelay returns the delay of the next opening. openings and lastDelay
-// change only with the state word, which trip checks under mu after this.
+// nextDelay returns OpenBackoff's delay of the next opening. openings and
+// lastDelay change only with the state word, which open checks under mu
+// after this.
 func (c *core) nextDelay() time.Duration {
-	if c.openBackoff == nil {
-		return c.openDelay
-	}
 	n := int(c.openings.Load()) + 1
 	return max(c.openBackoff.Delay(n, time.Duration(c.lastDelay.Load())), 0)
 }
@@ -315,11 +323,7 @@ func (c *core) moveLocked(ctx context.Context, to State, now int64, delay time.D
 	case Open:
 		c.openings.Add(1)
 		c.lastDelay.Store(int64(delay))
-		until := int64(math.MaxInt64)
-		if int64(delay) < math.MaxInt64-now {
-			until = now + int64(delay)
-		}
-		c.openErr.Store(&OpenError{Name: c.name, State: Open, c: c, word: word, until: until})
+		c.openErr.Store(&OpenError{Name: c.name, State: Open, c: c, word: word, until: addSat(now, int64(delay))})
 	case HalfOpen, ForcedOpen:
 		c.openErr.Store(&OpenError{Name: c.name, State: to, c: c, word: word})
 	}

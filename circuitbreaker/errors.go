@@ -52,7 +52,7 @@ func (e *OpenError) Unwrap() error { return ErrOpen }
 func (e *OpenError) RetryAfter() time.Duration {
 	switch e.State {
 	case Open:
-		return time.Duration(max(e.until-e.c.now(), 0))
+		return time.Duration(max(subSat(e.until, e.c.now()), 0))
 	case ForcedOpen:
 		return e.c.openDelay
 	}

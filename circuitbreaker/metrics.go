@@ -29,7 +29,7 @@ func (b *Breaker[R]) Metrics() Metrics {
 	t := w.fast(now)
 	return Metrics{
 		State:               stateOf(word),
-		InState:             time.Duration(max(now-since, 0)),
+		InState:             time.Duration(max(subSat(now, since), 0)),
 		Calls:               int(t.calls),
 		Failures:            int(t.failures),
 		SlowCalls:           int(t.slow),
