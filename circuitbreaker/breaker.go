@@ -93,14 +93,20 @@ func (b *Breaker[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R]
 	if err != nil {
 		return zero, err
 	}
-	completed := false
+	var r R
+	step := calling
 	defer func() {
-		if !completed {
+		switch step {
+		case calling: // next panicked
 			b.panicked(ctx, word)
+		case recording:
+			// A callback panicked after next returned; done has left the
+			// breaker consistent. The caller never gets r: dispose of it.
+			resilience.Discard(ctx, r)
 		}
 	}()
-	r, err := rest.Call(ctx, fn)
-	completed = true
+	r, err = rest.Call(ctx, fn)
+	step = recording
 	if err == nil && b.failureIf == nil && !b.c.timed && stateOf(word) != Disabled {
 		// done's common case, a success needing no clock, without its
 		// classification.
@@ -110,17 +116,27 @@ func (b *Breaker[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R]
 	} else {
 		b.done(ctx, word, start, r, err)
 	}
+	step = returned
 	return r, err
 }
 
+// The steps of ExecuteChain, for what its deferred function must release
+// when a panic goes through.
+const (
+	calling   = iota // next runs
+	recording        // next returned; the outcome is being recorded
+	returned         // nothing is left to release
+)
+
 // done records the outcome (r, err) of a call admitted in the period of
-// word at start.
+// word at start. Whatever callback panics, the outcome is recorded first
+// (as a failure if FailureIf panicked) and the panic goes on.
 func (b *Breaker[R]) done(ctx context.Context, word uint64, start int64, r R, err error) {
 	if stateOf(word) == Disabled {
 		return
 	}
 	code := codeRecorded
-	if b.failureIf != nil && b.failureIf(r, err) || b.failureIf == nil && err != nil {
+	if b.failed(ctx, word, r, err) {
 		if resilience.CallerEnded(ctx) {
 			// The caller gave up on the call: its failure says nothing of
 			// the dependency. (A success still does.)
@@ -141,13 +157,41 @@ func (b *Breaker[R]) done(ctx context.Context, word uint64, start int64, r R, er
 	}
 }
 
-// trip opens the breaker after the outcome (r, err) of a call admitted in
-// the period of word.
-func (b *Breaker[R]) trip(ctx context.Context, word uint64, r R, err error) {
-	var delay time.Duration
-	if b.openDelayFunc != nil {
-		delay = b.openDelayFunc(r, err)
+// failed classifies the outcome (r, err) of a call admitted in the period
+// of word. If FailureIf panics, the call is recorded as failed, as a panic
+// in the call is, and the panic goes on: the breaker must not keep a
+// half-open trial's permit for an outcome it could not classify.
+func (b *Breaker[R]) failed(ctx context.Context, word uint64, r R, err error) bool {
+	if b.failureIf == nil {
+		return err != nil
 	}
+	classified := false
+	defer func() {
+		if !classified {
+			b.panicked(ctx, word)
+		}
+	}()
+	failed := b.failureIf(r, err)
+	classified = true
+	return failed
+}
+
+// trip opens the breaker after the outcome (r, err) of a call admitted in
+// the period of word. If OpenDelayFunc panics, the breaker opens all the
+// same, as after a panic in the call, and the panic goes on.
+func (b *Breaker[R]) trip(ctx context.Context, word uint64, r R, err error) {
+	if b.openDelayFunc == nil {
+		b.c.trip(ctx, word, 0)
+		return
+	}
+	asked := false
+	defer func() {
+		if !asked {
+			b.c.trip(ctx, word, 0)
+		}
+	}()
+	delay := b.openDelayFunc(r, err)
+	asked = true
 	b.c.trip(ctx, word, delay)
 }
 

@@ -58,12 +58,15 @@ type Config[R any] struct {
 	// n-th opening since the breaker was last closed lasts
 	// OpenBackoff.Delay(n, prev), where prev is the previous opening's delay
 	// (0 for n = 1); a negative result counts as 0. retry.Exponential
-	// satisfies it. nil = every opening lasts OpenDelay.
+	// satisfies it. If Delay panics, that opening lasts DefaultOpenDelay
+	// and the panic goes on. nil = every opening lasts OpenDelay.
 	OpenBackoff Backoff
 	// OpenDelayFunc, when set, is asked for the delay of an opening by the
 	// outcome that caused it (e.g. the Retry-After of a 503); a result > 0
 	// is used instead of OpenDelay or OpenBackoff, <= 0 leaves them in
-	// charge. It is not asked when a panic opened the breaker. nil = off.
+	// charge. It is not asked when a panic opened the breaker; if it
+	// panics, the breaker opens as if it had returned 0 and the panic goes
+	// on. nil = off.
 	OpenDelayFunc func(r R, err error) time.Duration
 
 	// HalfOpenCalls is how many trial calls the breaker admits in each
@@ -78,14 +81,17 @@ type Config[R any] struct {
 	HalfOpenMaxWait time.Duration
 
 	// FailureIf classifies an outcome. nil = err != nil. A panic is always
-	// a failure.
+	// a failure, and so is an outcome FailureIf panics on (the panic goes
+	// on).
 	FailureIf func(r R, err error) bool
 	// OnStateChange is called after every change of state, in the order of
 	// the changes, outside the breaker's lock (it may call the breaker's
-	// methods). nil = none.
+	// methods). If it panics, the change stands, the panic goes on, and
+	// later changes are still announced. nil = none.
 	OnStateChange func(from, to State)
 	// Observer receives the breaker's events (state changes, rejections).
-	// nil = the process-wide observer of resilience.SetObserver.
+	// A panic in it goes on as one in OnStateChange does. nil = the
+	// process-wide observer of resilience.SetObserver.
 	Observer resilience.Observer
 	// Clock is the time source. nil = clock.New() (real time).
 	Clock clock.Clock

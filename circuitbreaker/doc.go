@@ -26,11 +26,18 @@
 //
 // A call that fails after its caller cancelled ctx counts neither way (the
 // failure says nothing of the dependency), and gives back a half-open trial
-// permit; a success counts as one, whatever became of ctx. A panic in the call counts as a failure, gives
-// back what the breaker held, and propagates. A call admitted in one period
-// (one Closed, Open or HalfOpen stretch) that ends in a later one does not
-// count at all: a slow straggler from before the breaker opened cannot
-// close it, nor can one from an earlier half-open period reopen it.
+// permit; a success counts as one, whatever became of ctx. A panic in the
+// call, or in FailureIf, counts as a failure and propagates unchanged. A
+// panic in another callback (OpenDelayFunc, OpenBackoff, OnStateChange,
+// the observer) propagates too, once the breaker has done what the outcome
+// called for: whatever panics, no half-open trial permit is lost and an
+// outcome that opens the breaker opens it. A result Execute does not
+// return because of such a panic goes to resilience.Discard.
+//
+// A call admitted in one period (one Closed, Open or HalfOpen stretch) that
+// ends in a later one does not count at all: a slow straggler from before
+// the breaker opened cannot close it, nor can one from an earlier half-open
+// period reopen it.
 //
 // Manual control: [Breaker.ForceOpen] rejects every call,
 // [Breaker.Disable] admits every call and records nothing,
