@@ -21,6 +21,7 @@ import (
 type Breaker[R any] struct {
 	c             *core
 	failureIf     func(r R, err error) bool // nil = err != nil
+	ignoreIf      func(r R, err error) bool // nil = none ignored
 	openDelayFunc func(r R, err error) time.Duration
 }
 
@@ -32,7 +33,7 @@ func New[R any](cfg Config[R]) *Breaker[R] {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}
-	failureRate, _ := newRatio(orFloat(cfg.FailureRate, DefaultFailureRate))
+	failureRate, failureRule := newRatio(orFloat(cfg.FailureRate, DefaultFailureRate)) // RateOff: not a ratio
 	slowRate, _ := newRatio(orFloat(cfg.SlowCallRate, 1))
 	c := &core{
 		name:          cfg.Name,
@@ -42,6 +43,7 @@ func New[R any](cfg Config[R]) *Breaker[R] {
 		bucketWidth:   int64(cfg.WindowPeriod / timeBuckets),
 		minCalls:      int64(cfg.minCalls()),
 		failureRate:   failureRate,
+		failureRule:   failureRule,
 		slowRate:      slowRate,
 		slowCall:      int64(cfg.SlowCallDuration),
 		consecutive:   int64(cfg.ConsecutiveFailures),
@@ -56,13 +58,14 @@ func New[R any](cfg Config[R]) *Breaker[R] {
 	}
 	c.timed = c.bucketWidth > 0 || c.slowCall > 0
 	c.win.Store(c.newWindow(c.word.Load(), 0))
-	return &Breaker[R]{c: c, failureIf: cfg.FailureIf, openDelayFunc: cfg.OpenDelayFunc}
+	return &Breaker[R]{c: c, failureIf: cfg.FailureIf, ignoreIf: cfg.IgnoreIf, openDelayFunc: cfg.OpenDelayFunc}
 }
 
 // Share returns a view of b for calls whose results have type R2: the same
 // breaker (one state, one window, one set of callbacks and events) with its
-// own failureIf (nil = err != nil). The view has no OpenDelayFunc: openings
-// its outcomes cause last OpenDelay, or what OpenBackoff says. A database
+// own failureIf (nil = err != nil). The view has no IgnoreIf and no
+// OpenDelayFunc: it ignores no outcome, and openings its outcomes cause
+// last OpenDelay, or what OpenBackoff says. A database
 // breaker, say, can guard queries returning different types:
 //
 //	users := circuitbreaker.New(circuitbreaker.Config[[]User]{Name: "db"})
@@ -107,7 +110,7 @@ func (b *Breaker[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R]
 	}()
 	r, err = rest.Call(ctx, fn)
 	step = recording
-	if err == nil && b.failureIf == nil && !b.c.timed && stateOf(word) != Disabled {
+	if err == nil && b.failureIf == nil && b.ignoreIf == nil && !b.c.timed && stateOf(word) != Disabled {
 		// done's common case, a success needing no clock, without its
 		// classification.
 		if b.c.settle(ctx, word, codeRecorded, 0) {
@@ -136,7 +139,11 @@ func (b *Breaker[R]) done(ctx context.Context, word uint64, start int64, r R, er
 		return
 	}
 	code := codeRecorded
-	if b.failed(ctx, word, r, err) {
+	switch failed, ignored := b.classify(ctx, word, r, err); {
+	case ignored:
+		b.c.cancel(word)
+		return
+	case failed:
 		if resilience.CallerEnded(ctx) {
 			// The caller gave up on the call: its failure says nothing of
 			// the dependency. (A success still does.)
@@ -157,13 +164,14 @@ func (b *Breaker[R]) done(ctx context.Context, word uint64, start int64, r R, er
 	}
 }
 
-// failed classifies the outcome (r, err) of a call admitted in the period
-// of word. If FailureIf panics, the call is recorded as failed, as a panic
-// in the call is, and the panic goes on: the breaker must not keep a
-// half-open trial's permit for an outcome it could not classify.
-func (b *Breaker[R]) failed(ctx context.Context, word uint64, r R, err error) bool {
-	if b.failureIf == nil {
-		return err != nil
+// classify asks IgnoreIf and FailureIf about the outcome (r, err) of a call
+// admitted in the period of word. If either panics, the call is recorded
+// as failed, as a panic in the call is, and the panic goes on: the breaker
+// must not keep a half-open trial's permit for an outcome it could not
+// classify.
+func (b *Breaker[R]) classify(ctx context.Context, word uint64, r R, err error) (failed, ignored bool) {
+	if b.failureIf == nil && b.ignoreIf == nil {
+		return err != nil, false
 	}
 	classified := false
 	defer func() {
@@ -171,9 +179,16 @@ func (b *Breaker[R]) failed(ctx context.Context, word uint64, r R, err error) bo
 			b.panicked(ctx, word)
 		}
 	}()
-	failed := b.failureIf(r, err)
+	switch {
+	case b.ignoreIf != nil && b.ignoreIf(r, err):
+		ignored = true
+	case b.failureIf != nil:
+		failed = b.failureIf(r, err)
+	default:
+		failed = err != nil
+	}
 	classified = true
-	return failed
+	return failed, ignored
 }
 
 // trip opens the breaker after the outcome (r, err) of a call admitted in

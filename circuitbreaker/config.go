@@ -33,11 +33,14 @@ type Config[R any] struct {
 	MinCalls int
 
 	// FailureRate opens the breaker when failures/calls in the window reach
-	// it (>=, compared exactly: 7 of 10 reach 0.7). 0 = 0.5; otherwise in
-	// (0, 1].
+	// it (>=, compared exactly: 7 of 10 reach 0.7). 0 = 0.5; RateOff turns
+	// the failure-rate rule off, so that ConsecutiveFailures (or the
+	// slow-call rule) alone opens the breaker, and needs one of them;
+	// otherwise in (0, 1].
 	FailureRate float64
 	// ConsecutiveFailures > 0 also opens the breaker after that many
-	// failures in a row, however few calls the window holds. 0 = off.
+	// failures in a row, however few calls the window holds; with
+	// FailureRate: RateOff, it is the only rule on failures. 0 = off.
 	ConsecutiveFailures int
 
 	// SlowCallDuration > 0 counts a call that takes at least this long as
@@ -84,6 +87,14 @@ type Config[R any] struct {
 	// a failure, and so is an outcome FailureIf panics on (the panic goes
 	// on).
 	FailureIf func(r R, err error) bool
+	// IgnoreIf picks the outcomes that count neither way, as one that failed
+	// after its caller cancelled ctx does: the window does not record it,
+	// a run of consecutive failures goes on through it, and a half-open
+	// trial gives its permit back. It is asked about every outcome, before
+	// FailureIf, which is not asked about an ignored one. An outcome
+	// IgnoreIf panics on is a failure (the panic goes on). nil = none
+	// ignored.
+	IgnoreIf func(r R, err error) bool
 	// OnStateChange is called after every change of state, in the order of
 	// the changes, outside the breaker's lock (it may call the breaker's
 	// methods). If it panics, the change stands, the panic goes on, and
@@ -112,6 +123,9 @@ const (
 	DefaultOpenDelay     = 30 * time.Second
 	DefaultHalfOpenCalls = 1
 
+	// RateOff, as Config.FailureRate, turns the failure-rate rule off.
+	RateOff = -1
+
 	// MaxWindowSize bounds WindowSize.
 	MaxWindowSize = 100_000
 	// MinWindowPeriod is the shortest time window: ten buckets of 1ms.
@@ -138,8 +152,10 @@ func (c Config[R]) Validate() error {
 		return bad("MinCalls", c.MinCalls, "must be >= 0")
 	case c.WindowPeriod == 0 && c.MinCalls > c.windowSize():
 		return bad("MinCalls", c.MinCalls, "must be <= WindowSize ("+strconv.Itoa(c.windowSize())+")")
-	case c.FailureRate != 0 && !validRate(c.FailureRate):
-		return bad("FailureRate", c.FailureRate, "must be 0 (default 0.5) or in (0, 1] with at most 19 decimal places")
+	case c.FailureRate == RateOff && c.ConsecutiveFailures <= 0 && c.SlowCallDuration <= 0:
+		return bad("FailureRate", c.FailureRate, "must not be -1 (RateOff) unless ConsecutiveFailures or SlowCallDuration is set: nothing would open the breaker")
+	case c.FailureRate != 0 && c.FailureRate != RateOff && !validRate(c.FailureRate):
+		return bad("FailureRate", c.FailureRate, "must be -1 (RateOff), 0 (default 0.5) or in (0, 1] with at most 19 decimal places")
 	case c.ConsecutiveFailures < 0:
 		return bad("ConsecutiveFailures", c.ConsecutiveFailures, "must be >= 0")
 	case c.SlowCallDuration < 0:

@@ -36,6 +36,9 @@ func TestValidateRejectsEveryBadField(t *testing.T) {
 		{cfg{FailureRate: math.NaN()}, "FailureRate", math.NaN()},
 		{cfg{FailureRate: math.Inf(1)}, "FailureRate", math.Inf(1)},
 		{cfg{FailureRate: 1.0 / 30000}, "FailureRate", 1.0 / 30000}, // 21 decimal places
+		{cfg{FailureRate: -0.5}, "FailureRate", -0.5},
+		{cfg{FailureRate: circuitbreaker.RateOff}, "FailureRate", -1.0}, // nothing would open the breaker
+		{cfg{FailureRate: circuitbreaker.RateOff, ConsecutiveFailures: -1}, "FailureRate", -1.0},
 		{cfg{ConsecutiveFailures: -3}, "ConsecutiveFailures", -3},
 		{cfg{SlowCallDuration: -time.Second}, "SlowCallDuration", -time.Second},
 		{cfg{SlowCallDuration: time.Second, SlowCallRate: 2}, "SlowCallRate", 2.0},
@@ -77,6 +80,9 @@ func TestValidateAcceptsGoodConfigs(t *testing.T) {
 		{SlowCallDuration: time.Second, SlowCallRate: 0.25},
 		{OpenBackoff: constBackoff(time.Second)},
 		{ConsecutiveFailures: 5, HalfOpenCalls: 3, OpenDelay: time.Minute},
+		{FailureRate: circuitbreaker.RateOff, ConsecutiveFailures: 5},
+		{FailureRate: circuitbreaker.RateOff, SlowCallDuration: time.Second},
+		{OpenDelay: math.MaxInt64, HalfOpenMaxWait: math.MaxInt64, WindowPeriod: math.MaxInt64},
 	} {
 		assert.NoError(t, c.Validate(), "Validate(%+v)", c)
 	}
@@ -87,6 +93,8 @@ func TestConfigErrorReadsWell(t *testing.T) {
 	assert.EqualError(t, err, "circuitbreaker: HalfOpenCalls = -2: must be >= 0")
 	err = circuitbreaker.Config[int]{WindowSize: 10, MinCalls: 11}.Validate()
 	assert.EqualError(t, err, "circuitbreaker: MinCalls = 11: must be <= WindowSize (10)")
+	err = circuitbreaker.Config[int]{FailureRate: circuitbreaker.RateOff}.Validate()
+	assert.EqualError(t, err, "circuitbreaker: FailureRate = -1: must not be -1 (RateOff) unless ConsecutiveFailures or SlowCallDuration is set: nothing would open the breaker")
 }
 
 func TestDefaults(t *testing.T) {

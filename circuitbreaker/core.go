@@ -27,6 +27,7 @@ type core struct {
 	bucketWidth   int64           // time window: nanoseconds per bucket; 0 = count window
 	minCalls      int64
 	failureRate   ratio
+	failureRule   bool // false: FailureRate is RateOff
 	slowRate      ratio
 	slowCall      int64 // nanoseconds; 0 = slow-call rule off
 	consecutive   int64 // 0 = off
@@ -223,7 +224,7 @@ func (c *core) tripped(w *window, t totals) bool {
 		return false
 	}
 	calls := uint64(t.calls)
-	return c.failureRate.reached(uint64(t.failures), calls) ||
+	return c.failureRule && c.failureRate.reached(uint64(t.failures), calls) ||
 		c.slowCall > 0 && c.slowRate.reached(uint64(t.slow), calls)
 }
 

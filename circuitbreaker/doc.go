@@ -11,6 +11,8 @@
 // rule on, slow/calls reaches SlowCallRate; or when ConsecutiveFailures
 // failures come in a row, however few calls the window holds. Rates are
 // compared exactly, in integers: 7 failures of 10 reach 0.7, 6 do not.
+// With FailureRate: [RateOff], the failure rate does not count: only
+// ConsecutiveFailures (and the slow-call rule, if on) opens the breaker.
 //
 // Open rejects every call at once with an [*OpenError] (errors.Is(err,
 // ErrOpen)), whose RetryAfter method tells how long until a trial call is
@@ -26,13 +28,19 @@
 //
 // A call that fails after its caller cancelled ctx counts neither way (the
 // failure says nothing of the dependency), and gives back a half-open trial
-// permit; a success counts as one, whatever became of ctx. A panic in the
-// call, or in FailureIf, counts as a failure and propagates unchanged. A
-// panic in another callback (OpenDelayFunc, OpenBackoff, OnStateChange,
-// the observer) propagates too, once the breaker has done what the outcome
-// called for: whatever panics, no half-open trial permit is lost and an
-// outcome that opens the breaker opens it. A result Execute does not
-// return because of such a panic goes to resilience.Discard.
+// permit; a success counts as one, whatever became of ctx. An outcome that
+// Config.IgnoreIf picks (a "not found", say, which tells nothing of the
+// dependency's health) counts neither way either: it is not recorded, does
+// not break a run of consecutive failures, and gives back a half-open
+// trial permit.
+//
+// A panic in the call, or in FailureIf or IgnoreIf, counts as a failure
+// and propagates unchanged. A panic in another callback (OpenDelayFunc,
+// OpenBackoff, OnStateChange, the observer) propagates too, once the
+// breaker has done what the outcome called for: whatever panics, no
+// half-open trial permit is lost and an outcome that opens the breaker
+// opens it. A result that Execute does not return because of such a panic
+// goes to resilience.Discard.
 //
 // A call admitted in one period (one Closed, Open or HalfOpen stretch) that
 // ends in a later one does not count at all: a slow straggler from before

@@ -49,6 +49,9 @@ func FuzzValidate(f *testing.F) {
 	f.Add(-1, int64(-1), -1, math.NaN(), -1, int64(-1), 1.5, int64(-1), true, -1, int64(-1))
 	f.Add(100001, int64(9*time.Millisecond), 0, 1e-19, 0, int64(0), 1.5e-19, int64(0), false, 0, int64(0))
 	f.Add(0, int64(0), 100, 0.1+0.2, 0, int64(1), 1.0/3, int64(0), false, 0, int64(0))
+	f.Add(0, int64(0), 0, -1.0, 3, int64(0), 0.0, int64(0), false, 0, int64(0))
+	f.Add(0, int64(0), 0, -1.0, 0, int64(0), 0.0, int64(0), false, 0, int64(0))
+	f.Add(0, int64(0), 0, -1.0, 0, int64(time.Second), 0.0, int64(0), false, 0, int64(0))
 	f.Fuzz(func(t *testing.T, windowSize int, windowPeriod int64, minCalls int, failureRate float64, consecutive int,
 		slowCall int64, slowRate float64, openDelay int64, backoff bool, halfOpen int, halfOpenWait int64) {
 		cfg := circuitbreaker.Config[int]{
@@ -74,7 +77,11 @@ func FuzzValidate(f *testing.F) {
 		if minCalls < 0 || windowPeriod == 0 && minCalls > size {
 			bad = append(bad, "MinCalls")
 		}
-		if !testkit.RateOK(failureRate) {
+		if failureRate == -1 { // RateOff
+			if consecutive <= 0 && slowCall <= 0 {
+				bad = append(bad, "FailureRate")
+			}
+		} else if !testkit.RateOK(failureRate) {
 			bad = append(bad, "FailureRate")
 		}
 		if consecutive < 0 {
