@@ -25,6 +25,8 @@ func TestClosedPathAllocatesNothing(t *testing.T) {
 		"consecutive failures":   {ConsecutiveFailures: 1000},
 		"metrics only":           {},
 		"with a failure in view": {FailureIf: func(r int, err error) bool { return r < 0 }},
+		"with IgnoreIf":          {IgnoreIf: func(r int, err error) bool { return r == 42 }},
+		"consecutive alone":      {ConsecutiveFailures: 1000, FailureRate: circuitbreaker.RateOff},
 	} {
 		b := circuitbreaker.New(cfg)
 		if name == "metrics only" {
