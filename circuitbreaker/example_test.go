@@ -241,6 +241,52 @@ func ExampleConfig_halfOpenMaxWait() {
 	// open
 }
 
+func ExampleConfig_consecutiveFailuresAlone() {
+	// Open after 3 failures in a row and on nothing else: failsafe-go's
+	// WithFailureThreshold(3), gobreaker's ReadyToTrip on
+	// ConsecutiveFailures.
+	cb := circuitbreaker.New(circuitbreaker.Config[int]{
+		ConsecutiveFailures: 3,
+		FailureRate:         circuitbreaker.RateOff,
+	})
+	ctx := context.Background()
+	fail := func(context.Context) (int, error) { return 0, errors.New("boom") }
+	succeed := func(context.Context) (int, error) { return 1, nil }
+	for range 20 { // two of every three calls fail, never three in a row
+		_, _ = cb.Execute(ctx, fail)
+		_, _ = cb.Execute(ctx, fail)
+		_, _ = cb.Execute(ctx, succeed)
+	}
+	fmt.Println(cb.State(), cb.Metrics().Failures)
+	_, _ = cb.Execute(ctx, fail)
+	_, _ = cb.Execute(ctx, fail)
+	_, _ = cb.Execute(ctx, fail)
+	fmt.Println(cb.State())
+	// Output:
+	// closed 40
+	// open
+}
+
+func ExampleConfig_ignoreIf() {
+	errNotFound := errors.New("not found")
+	cb := circuitbreaker.New(circuitbreaker.Config[int]{
+		ConsecutiveFailures: 2,
+		// A miss is an answer of a healthy dependency: count it neither way.
+		IgnoreIf: func(_ int, err error) bool { return errors.Is(err, errNotFound) },
+	})
+	ctx := context.Background()
+	miss := func(context.Context) (int, error) { return 0, errNotFound }
+	var err error
+	for range 5 {
+		_, err = cb.Execute(ctx, miss)
+	}
+	fmt.Println(err) // returned as it is
+	fmt.Println(cb.State(), cb.Metrics().Calls)
+	// Output:
+	// not found
+	// closed 0
+}
+
 func ExampleConfig_Validate() {
 	cfg := circuitbreaker.Config[int]{WindowSize: 10, MinCalls: 20} // e.g. read from a file
 	if err := cfg.Validate(); err != nil {
