@@ -43,6 +43,7 @@ type model struct {
 	fail, slowR   modelRate
 	slowCall      time.Duration
 	consecLimit   int
+	rateOff       bool // FailureRate: RateOff
 	openDelay     time.Duration
 	backoff       func(n int, prev time.Duration) time.Duration // nil = openDelay
 	halfOpenCalls int
@@ -104,7 +105,7 @@ func (m *model) tripped(now time.Duration) bool {
 	if calls < m.minCalls {
 		return false
 	}
-	return int64(failures)*m.fail.den >= int64(calls)*m.fail.num ||
+	return !m.rateOff && int64(failures)*m.fail.den >= int64(calls)*m.fail.num ||
 		m.slowCall > 0 && int64(slow)*m.slowR.den >= int64(calls)*m.slowR.num
 }
 

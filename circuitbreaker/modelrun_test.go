@@ -76,6 +76,10 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 	if n := in.intn(5); n > 0 {
 		m.consecLimit = n
 		cfg.ConsecutiveFailures = n
+		if in.intn(3) == 0 {
+			m.rateOff = true
+			cfg.FailureRate = circuitbreaker.RateOff
+		}
 	}
 	if in.intn(2) == 0 {
 		m.slowCall = 2 * time.Second
@@ -97,6 +101,7 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 		m.halfOpenWait = time.Duration(1+in.intn(4)) * time.Second
 		cfg.HalfOpenMaxWait = m.halfOpenWait
 	}
+	cfg.IgnoreIf = func(r int, _ error) bool { return r == ignoredResult }
 	cfg.OpenDelayFunc = func(r int, err error) time.Duration {
 		if ra := retryAfterError(0); errors.As(err, &ra) {
 			return time.Duration(ra)
@@ -114,16 +119,18 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 		t.Fatalf("%safter:\n%s\n%s", label, joinLines(trace), fmt.Sprintf(format, args...))
 	}
 	// outcome decodes an outcome and the delay the model expects
-	// OpenDelayFunc to give for it.
-	outcome := func() (r int, err error, failed bool, delay time.Duration) {
-		switch in.intn(4) {
+	// OpenDelayFunc to give for it; ignored: IgnoreIf picks it.
+	outcome := func() (r int, err error, failed, ignored bool, delay time.Duration) {
+		switch in.intn(5) {
 		case 0, 1:
-			return 1, nil, false, 0
+			return 1, nil, false, false, 0
 		case 2:
 			d := time.Duration(1+in.intn(4)) * time.Second
-			return 0, retryAfterError(d), true, d
+			return 0, retryAfterError(d), true, false, d
+		case 3:
+			return ignoredResult, errBoom, true, true, 0
 		}
-		return -1, errBoom, true, 0
+		return -1, errBoom, true, false, 0
 	}
 	checkRejection := func(what string, err error, state circuitbreaker.State, retry time.Duration) {
 		var oe *circuitbreaker.OpenError
@@ -169,13 +176,17 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 				m.cancel(p)
 				break
 			}
-			r, err, failed, delay := outcome()
+			r, err, failed, ignored, delay := outcome()
 			trace = append(trace, fmt.Sprintf("%d @%v done(%d, %v) of gen %d %v", step, now, r, err, p.gen, p.state))
 			p.real.Done(r, err)
+			if ignored {
+				m.cancel(p)
+				break
+			}
 			m.done(p, failed, delay, now)
 		case op < 75: // a whole call through Execute
 			kind := in.intn(4) // 0: caller-ended, 1: panic, else the outcome
-			r, err, failed, delay := outcome()
+			r, err, failed, ignored, delay := outcome()
 			trace = append(trace, fmt.Sprintf("%d @%v execute kind %d (%d, %v)", step, now, kind, r, err))
 			ok, state, retry := m.allow(now)
 			mp := &modelPermit{gen: m.gen, state: m.state, start: now}
@@ -205,7 +216,7 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 				break
 			}
 			switch {
-			case kind == 0 && failed: // a failure after the caller gave up counts neither way
+			case kind == 0 && failed, kind != 1 && ignored: // a failure after the caller gave up, an ignored outcome: neither way
 				m.cancel(mp)
 			case kind == 1:
 				if panicked != errBoom {
@@ -257,6 +268,9 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 		}
 	}
 }
+
+// ignoredResult is the result the model runs' IgnoreIf picks.
+const ignoredResult = 7
 
 func joinLines(lines []string) string {
 	if len(lines) > 40 {
