@@ -97,8 +97,9 @@ type Config[R any] struct {
 	IgnoreIf func(r R, err error) bool
 	// OnStateChange is called after every change of state, in the order of
 	// the changes, outside the breaker's lock (it may call the breaker's
-	// methods). If it panics, the change stands, the panic goes on, and
-	// later changes are still announced. nil = none.
+	// methods). If it panics, the change stands, the observer still hears
+	// of it, later changes are still announced, and then the panic goes on.
+	// nil = none.
 	OnStateChange func(from, to State)
 	// Observer receives the breaker's events (state changes, rejections).
 	// A panic in it goes on as one in OnStateChange does. nil = the

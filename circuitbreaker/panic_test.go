@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/circuitbreaker"
+	"github.com/go-resilience/resilience/internal/testkit"
 )
 
 // A panic in a callback that classifies or opens on a half-open trial's
@@ -289,4 +290,30 @@ func toHalfOpenStale(b *circuitbreaker.Breaker[int], clk *clock.Mock) {
 		panic(err)
 	}
 	clk.Add(time.Minute)
+}
+
+// A change of state that a panicking OnStateChange caused (or that came
+// while it ran) is still announced, and the observer still hears of the
+// change whose OnStateChange panicked.
+func TestPanickingOnStateChangeStillAnnouncesEveryChange(t *testing.T) {
+	var ch changes
+	rec := &testkit.Events{}
+	var b *circuitbreaker.Breaker[int]
+	b = circuitbreaker.New(circuitbreaker.Config[int]{
+		ConsecutiveFailures: 1, Clock: newMock(), Observer: rec,
+		OnStateChange: func(from, to circuitbreaker.State) {
+			ch.record(from, to)
+			if to == circuitbreaker.Open {
+				b.ForceOpen() // announced after this callback returns
+				panic("callback")
+			}
+		},
+	})
+	assert.PanicsWithValue(t, "callback", func() { _ = run(b, true) })
+	assert.Equal(t, []string{"closed>open", "open>forced-open"}, ch.all(), "OnStateChange calls")
+	var seen []string
+	for _, e := range rec.All() {
+		seen = append(seen, e.From+">"+e.To)
+	}
+	assert.Equal(t, []string{"closed>open", "open>forced-open"}, seen, "state changes the observer saw")
 }
