@@ -190,3 +190,27 @@ func TestTimeWindowCountsOutcomesAfterTheClockWentBack(t *testing.T) {
 		assert.Equal(t, circuitbreaker.Open, b.State(), "19 failures of 20 after the clock went back %v", back)
 	}
 }
+
+func TestTimeWindowAcrossCenturies(t *testing.T) {
+	clk := &fakeClock{}
+	b := circuitbreaker.New(circuitbreaker.Config[int]{WindowPeriod: 10 * time.Second, MinCalls: 1, Clock: clk})
+	b.MetricsOnly()
+	clk.Add(-2 * century)
+	runAll(t, b, "FF")
+	clk.Add(2 * century)
+	clk.Add(2 * century)
+	assert.Zero(t, b.Metrics().Calls, "four centuries later the window is empty")
+	runAll(t, b, "F")
+	assert.Equal(t, 1, b.Metrics().Failures)
+}
+
+func TestHugeWindowPeriodCountsEverything(t *testing.T) {
+	clk := &fakeClock{}
+	b := circuitbreaker.New(circuitbreaker.Config[int]{WindowPeriod: math.MaxInt64, MinCalls: 3, Clock: clk})
+	runAll(t, b, "F")
+	clk.Add(century)
+	runAll(t, b, "S")
+	clk.Add(century)
+	runAll(t, b, "F")
+	assert.Equal(t, circuitbreaker.Open, b.State(), "2 failures of 3 over two centuries, in a window of 292 years")
+}
