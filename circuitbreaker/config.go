@@ -29,9 +29,7 @@ type Config[R any] struct {
 	WindowPeriod time.Duration
 	// MinCalls is how many outcomes the window must hold before its rates
 	// can open the breaker. 0 = min(WindowSize, 20) for a count window, 20
-	// for a time window. At most WindowSize for a count window, and
-	// 10485760 for a time window: what its ten buckets hold (a bucket keeps
-	// a sample of at most 2^20 calls).
+	// for a time window. At most WindowSize for a count window.
 	MinCalls int
 
 	// FailureRate opens the breaker when failures/calls in the window reach
@@ -155,8 +153,6 @@ func (c Config[R]) Validate() error {
 		return bad("MinCalls", c.MinCalls, "must be >= 0")
 	case c.WindowPeriod == 0 && c.MinCalls > c.windowSize():
 		return bad("MinCalls", c.MinCalls, "must be <= WindowSize ("+strconv.Itoa(c.windowSize())+")")
-	case c.WindowPeriod > 0 && c.MinCalls > timeBuckets*maxBucketCalls:
-		return bad("MinCalls", c.MinCalls, "must be <= 10485760 with a time window (what its buckets hold)")
 	case c.FailureRate == RateOff && c.ConsecutiveFailures <= 0 && c.SlowCallDuration <= 0:
 		return bad("FailureRate", c.FailureRate, "must not be -1 (RateOff) unless ConsecutiveFailures or SlowCallDuration is set: nothing would open the breaker")
 	case c.FailureRate != 0 && c.FailureRate != RateOff && !validRate(c.FailureRate):
