@@ -156,7 +156,7 @@ func (c Config[R]) Validate() error {
 	case c.FailureRate == RateOff && c.ConsecutiveFailures <= 0 && c.SlowCallDuration <= 0:
 		return bad("FailureRate", c.FailureRate, "must not be -1 (RateOff) unless ConsecutiveFailures or SlowCallDuration is set: nothing would open the breaker")
 	case c.FailureRate != 0 && c.FailureRate != RateOff && !validRate(c.FailureRate):
-		return bad("FailureRate", c.FailureRate, "must be -1 (RateOff), 0 (default 0.5) or in (0, 1] with at most 19 decimal places")
+		return bad("FailureRate", c.FailureRate, "must be 0 (default 0.5) or in (0, 1] with at most 19 decimal places")
 	case c.ConsecutiveFailures < 0:
 		return bad("ConsecutiveFailures", c.ConsecutiveFailures, "must be >= 0")
 	case c.SlowCallDuration < 0:
