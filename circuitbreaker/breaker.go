@@ -65,8 +65,8 @@ func New[R any](cfg Config[R]) *Breaker[R] {
 // breaker (one state, one window, one set of callbacks and events) with its
 // own failureIf (nil = err != nil). The view has no IgnoreIf and no
 // OpenDelayFunc: it ignores no outcome, and openings its outcomes cause
-// last OpenDelay, or what OpenBackoff says. A database
-// breaker, say, can guard queries returning different types:
+// last OpenDelay, or what OpenBackoff says. A database breaker, say, can
+// guard queries returning different types:
 //
 //	users := circuitbreaker.New(circuitbreaker.Config[[]User]{Name: "db"})
 //	orders := circuitbreaker.Share[[]Order](users, nil)

@@ -156,7 +156,8 @@ func (c *core) expire(ctx context.Context, word uint64, now int64) {
 }
 
 // reopenStale opens the breaker again if its HalfOpen period of word has
-// lasted HalfOpenMaxWait at now. It reports whether it did.
+// lasted HalfOpenMaxWait at now. It reports whether the period had, and so
+// has ended (by this call or another).
 func (c *core) reopenStale(ctx context.Context, word uint64, now int64) bool {
 	c.mu.Lock()
 	stale := c.word.Load() == word && subSat(now, c.since) >= c.halfOpenWait
