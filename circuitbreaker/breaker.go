@@ -78,8 +78,9 @@ func Share[R2, R any](b *Breaker[R], failureIf func(r R2, err error) bool) *Brea
 // outcome. A rejection returns an [*OpenError] (errors.Is(err, ErrOpen))
 // without calling next. The outcome is returned unchanged. A call that
 // fails after its caller cancelled ctx counts neither way (a success
-// counts, whatever became of ctx), and a panic in next counts as a failure
-// and propagates.
+// counts, whatever became of ctx), nor does one IgnoreIf picks; a panic in
+// next counts as a failure and propagates. If a callback panics after next
+// returned, the result goes to resilience.Discard.
 func (b *Breaker[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
 	return b.ExecuteChain(ctx, nil, next)
 }

@@ -30,8 +30,11 @@ func (b *Breaker[R]) Allow(ctx context.Context) (Permit[R], error) {
 }
 
 // Done records the outcome of the permitted call, classified by the
-// breaker's FailureIf. A change of state it causes is reported to the
-// observer with context.Background().
+// breaker's IgnoreIf and FailureIf: an ignored outcome ends the call as
+// Cancel does. A change of state it causes is reported to the observer
+// with context.Background(). If a callback panics in Done, the outcome is
+// recorded first (as a failure if IgnoreIf or FailureIf panicked), and the
+// panic goes on.
 func (p Permit[R]) Done(r R, err error) {
 	if p.b != nil {
 		p.b.done(context.Background(), p.word, p.start, r, err)
