@@ -214,3 +214,22 @@ func TestHugeWindowPeriodCountsEverything(t *testing.T) {
 	runAll(t, b, "F")
 	assert.Equal(t, circuitbreaker.Open, b.State(), "2 failures of 3 over two centuries, in a window of 292 years")
 }
+
+// A HalfOpenMaxWait of MaxInt64 (292 years) ends a half-open period only
+// once it has lasted that long: not after two centuries, but after four,
+// whose length saturates at MaxInt64.
+func TestHugeHalfOpenMaxWait(t *testing.T) {
+	clk := &fakeClock{}
+	b := circuitbreaker.New(circuitbreaker.Config[int]{
+		ConsecutiveFailures: 1, OpenDelay: time.Second, HalfOpenMaxWait: math.MaxInt64, Clock: clk,
+	})
+	clk.Add(-2 * century)
+	require.ErrorIs(t, run(b, true), errBoom)
+	clk.Add(time.Second)
+	_, err := b.Allow(t.Context()) // a trial that hangs
+	require.NoError(t, err)
+	clk.Add(2 * century)
+	assert.Equal(t, circuitbreaker.HalfOpen, b.State(), "two centuries into a half-open period with HalfOpenMaxWait MaxInt64")
+	clk.Add(2 * century)
+	assert.Equal(t, circuitbreaker.Open, b.State(), "four centuries into it")
+}
