@@ -264,7 +264,16 @@ func (p *permits) reject(ctx context.Context) error {
 	return p.full
 }
 
+// acquired reports a permit granted after a wait of waited. If a hook or
+// the observer panics, the caller never gets the permit, so it goes back
+// before the panic goes on.
 func (p *permits) acquired(ctx context.Context, waited time.Duration) {
+	reported := false
+	defer func() {
+		if !reported {
+			p.put()
+		}
+	}()
 	if p.onAcquired != nil {
 		p.onAcquired(ctx, waited)
 	}
@@ -273,4 +282,5 @@ func (p *permits) acquired(ctx context.Context, waited time.Duration) {
 			Policy: "bulkhead", Name: p.name, Kind: resilience.EventAcquired, Duration: waited,
 		})
 	}
+	reported = true
 }
