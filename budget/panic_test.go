@@ -49,6 +49,13 @@ func TestPanicInAnyCallbackLeavesTheBudgetConsistent(t *testing.T) {
 			want: budget.Metrics{Requests: 5, Retries: 1, Refused: 1, Allowance: 1},
 		},
 		{
+			name: "process-wide Observer",
+			arm: func(_ *budget.Config, _ *nowHook, boom func()) {
+				resilience.SetObserver(resilience.ObserverFunc(func(context.Context, resilience.Event) { boom() }))
+			},
+			want: budget.Metrics{Requests: 5, Retries: 1, Refused: 1, Allowance: 1},
+		},
+		{
 			name: "Clock",
 			arm:  func(_ *budget.Config, clk *nowHook, boom func()) { clk.hook = boom },
 			want: budget.Metrics{Requests: 5, Retries: 1, Allowance: 1},
@@ -65,6 +72,7 @@ func TestPanicInAnyCallbackLeavesTheBudgetConsistent(t *testing.T) {
 					panic(want)
 				}
 			})
+			defer resilience.SetObserver(nil)
 			b := budget.New(cfg)
 			record(b, 5)
 			assert.NoError(t, b.AllowRetry())

@@ -51,6 +51,9 @@ func TestPanicInAnyCallbackReleasesThePermit(t *testing.T) {
 		{name: "Observer seeing EventAcquired", meets: queued, arm: func(cfg *bulkhead.Config[int], _ *resilience.Func[int], boom func()) {
 			cfg.Observer = panicOn(resilience.EventAcquired, boom)
 		}},
+		{name: "process-wide Observer seeing EventAcquired", meets: queued, arm: func(cfg *bulkhead.Config[int], _ *resilience.Func[int], boom func()) {
+			resilience.SetObserver(panicOn(resilience.EventAcquired, boom))
+		}},
 		{name: "OnRejected", meets: full, arm: func(cfg *bulkhead.Config[int], _ *resilience.Func[int], boom func()) {
 			cfg.OnRejected = func(context.Context, error) { boom() }
 		}},
@@ -65,6 +68,7 @@ func TestPanicInAnyCallbackReleasesThePermit(t *testing.T) {
 				cfg := bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Second}
 				fn := resilience.Func[int](ok)
 				tt.arm(&cfg, &fn, func() { panic(want) })
+				defer resilience.SetObserver(nil)
 				b := bulkhead.New(cfg)
 				discards := 0
 				ctx := resilience.WithDiscard(t.Context(), func(int) { discards++ })

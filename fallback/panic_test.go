@@ -53,6 +53,9 @@ func TestPanicInAnyCallbackDiscardsEveryDroppedResult(t *testing.T) {
 		{name: "Observer", arm: func(h *hooks, boom func()) {
 			h.observer = panicOn(resilience.EventFallback, boom)
 		}, discards: []int{1}},
+		{name: "process-wide Observer", arm: func(_ *hooks, boom func()) {
+			resilience.SetObserver(panicOn(resilience.EventFallback, boom))
+		}, discards: []int{1}},
 		{name: "Fallback", arm: func(h *hooks, boom func()) {
 			h.fallback = func(context.Context, int, error) (int, error) { boom(); return 0, nil }
 		}, discards: []int{1}},
@@ -99,6 +102,7 @@ func TestPanicInAnyCallbackDiscardsEveryDroppedResult(t *testing.T) {
 				alternatives: []resilience.Func[int]{answer(2, errFailed), answer(3, nil)},
 			}
 			tt.arm(&h, func() { panic(want) })
+			defer resilience.SetObserver(nil)
 			var p *fallback.Policy[int]
 			if tt.chain {
 				p = fallback.NewChain(fallback.ChainConfig[int]{

@@ -178,6 +178,18 @@ func TestPanicInAnyCallbackReleasesEveryAttempt(t *testing.T) {
 			calls: 2, discards: []int{-1, -2},
 		},
 		{
+			name:  "process-wide Observer",
+			steps: []step{{after: ms(100), r: 1}, {after: ms(100), r: 2}},
+			arm: func(_ *hedge.Config[int], _ *hookBudget, boom func()) {
+				resilience.SetObserver(resilience.ObserverFunc(func(_ context.Context, e resilience.Event) {
+					if e.Kind == resilience.EventHedge {
+						boom()
+					}
+				}))
+			},
+			calls: 2, discards: []int{-1, -2},
+		},
+		{
 			name:  "Budget.AllowRetry",
 			steps: []step{{after: ms(100), r: 1}},
 			arm:   func(_ *hedge.Config[int], b *hookBudget, boom func()) { b.onAllow = boom },
@@ -207,6 +219,7 @@ func TestPanicInAnyCallbackReleasesEveryAttempt(t *testing.T) {
 				if tt.arm != nil {
 					tt.arm(&cfg, b, func() { panic(want) })
 				}
+				defer resilience.SetObserver(nil)
 				p := hedge.New(cfg)
 				got := func() (v any) {
 					defer func() { v = recover() }()

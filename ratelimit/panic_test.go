@@ -39,6 +39,9 @@ func TestPanicInAnyCallbackSpendsOnlyTheTokensOfCallsThatRan(t *testing.T) {
 		{name: "Observer seeing EventAcquired", meets: "a wait", check: time.Second, arm: func(cfg *ratelimit.Config[int], _ *resilience.Func[int], boom func()) {
 			cfg.Observer = panicOn(resilience.EventAcquired, boom)
 		}},
+		{name: "process-wide Observer seeing EventAcquired", meets: "a wait", check: time.Second, arm: func(_ *ratelimit.Config[int], _ *resilience.Func[int], boom func()) {
+			resilience.SetObserver(panicOn(resilience.EventAcquired, boom))
+		}},
 		{name: "OnRejected", meets: "no token", check: time.Second, arm: func(cfg *ratelimit.Config[int], _ *resilience.Func[int], boom func()) {
 			cfg.OnRejected = func(context.Context, error) { boom() }
 		}},
@@ -53,6 +56,7 @@ func TestPanicInAnyCallbackSpendsOnlyTheTokensOfCallsThatRan(t *testing.T) {
 				cfg := ratelimit.Config[int]{Rate: 1} // a token a second, none in store
 				fn := resilience.Func[int](ok)
 				tt.arm(&cfg, &fn, func() { panic(want) })
+				defer resilience.SetObserver(nil)
 				switch tt.meets {
 				case "a wait":
 					cfg.MaxWait = time.Second
