@@ -196,9 +196,25 @@ func (b *Budget) retryAfter(now time.Duration) time.Duration {
 			t.sub(b.ring[i%buckets])
 		}
 		if t.retries < b.allowance(t.requests) {
-			at := time.Duration(b.head+k) * b.width
-			return max(at-now, 0)
+			return b.untilBucket(k, now)
 		}
 	}
 	return 0
+}
+
+// untilBucket returns how long from now until bucket head+k begins, or
+// the longest Duration if that is further away than a Duration holds (a
+// clock set back centuries). Written so that no step overflows: head ×
+// width is at most the latest reading and k × width at most Window.
+func (b *Budget) untilBucket(k int64, now time.Duration) time.Duration {
+	began := time.Duration(b.head) * b.width // the newest bucket
+	ahead := time.Duration(k) * b.width
+	if now >= began {
+		return max(ahead-(now-began), 0)
+	}
+	// The clock went back: it must also make up for that.
+	if behind := began - now; behind > 0 && behind <= math.MaxInt64-ahead {
+		return ahead + behind
+	}
+	return math.MaxInt64
 }

@@ -19,7 +19,9 @@ type Config struct {
 	// fraction: 0.2 lets 20 retries or hedges in for every 100 requests in
 	// the Window. It must be in (0, 1]: more extra attempts than requests
 	// would be no budget at all, and the bound catches Percent: 20 written
-	// for 20%. 0 means 0.2.
+	// for 20%. It is counted in billionths (rounded to the nearest), so a
+	// Percent below 1e-9, which would count as none, is rejected too. 0
+	// means 0.2.
 	Percent float64
 
 	// MinPerSecond is the floor: extra attempts allowed per second of
@@ -53,8 +55,9 @@ const (
 	// NoFloor, as Config.MinPerSecond, turns the floor off.
 	NoFloor = -1
 
-	buckets   = 10
-	minWindow = buckets * time.Millisecond
+	buckets    = 10
+	minWindow  = buckets * time.Millisecond
+	minPercent = 1.0 / scale
 )
 
 // Validate returns nil if c is valid, and otherwise a
@@ -64,6 +67,8 @@ func (c Config) Validate() error {
 	switch {
 	case math.IsNaN(c.Percent) || c.Percent < 0 || c.Percent > 1:
 		return configError("Percent", c.Percent, "must be in (0, 1], a fraction (0.2 = 20%), or 0 (0.2)")
+	case c.Percent > 0 && c.Percent < minPercent:
+		return configError("Percent", c.Percent, "must be at least 1e-9 (Percent is counted in billionths)")
 	case math.IsNaN(c.MinPerSecond) || math.IsInf(c.MinPerSecond, 0) ||
 		c.MinPerSecond < 0 && c.MinPerSecond != NoFloor:
 		return configError("MinPerSecond", c.MinPerSecond, "must be >= 0 (0 = 10) or -1 (no floor)")

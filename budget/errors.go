@@ -34,7 +34,8 @@ func (e *ExceededError) Unwrap() error { return ErrExceeded }
 // one extra attempt as its oldest buckets age out, assuming no new
 // requests (each of which adds room too). It returns 0 when the window
 // has room now, or when aging alone never makes room because the budget
-// has no floor.
+// has no floor. After a clock was set back, it counts the time the clock
+// must make up, up to the longest Duration.
 func (e *ExceededError) RetryAfter() time.Duration {
 	b := e.b
 	if b == nil {

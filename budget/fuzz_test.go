@@ -19,10 +19,12 @@ func FuzzValidate(f *testing.F) {
 	f.Add(math.NaN(), math.Inf(1), int64(-1))
 	f.Add(1.0, math.MaxFloat64, int64(math.MaxInt64))
 	f.Add(math.SmallestNonzeroFloat64, -2.0, int64(10*time.Millisecond))
+	f.Add(4.9e-10, 0.0, int64(0)) // rounds to no billionth at all
+	f.Add(1e-9, 0.0, int64(0))    // the least Percent
 	f.Fuzz(func(t *testing.T, percent, minPerSecond float64, window int64) {
 		cfg := budget.Config{Percent: percent, MinPerSecond: minPerSecond, Window: time.Duration(window)}
 		var bad []string
-		if math.IsNaN(percent) || percent < 0 || percent > 1 {
+		if math.IsNaN(percent) || percent < 0 || percent > 1 || percent > 0 && percent < 1e-9 {
 			bad = append(bad, "Percent")
 		}
 		if math.IsNaN(minPerSecond) || math.IsInf(minPerSecond, 0) || minPerSecond < 0 && minPerSecond != -1 {

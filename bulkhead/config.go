@@ -29,7 +29,8 @@ type Config[R any] struct {
 
 	// OnAcquired, if set, is called when a call that had to queue gets its
 	// permit, with the time it waited. Calls that find a permit free do not
-	// call it. nil means no hook.
+	// call it. If it (or the Observer) panics, the permit goes back before
+	// the panic reaches the caller. nil means no hook.
 	OnAcquired func(ctx context.Context, waited time.Duration)
 
 	// Observer receives the bulkhead's events: resilience.EventRejected for

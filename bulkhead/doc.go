@@ -4,7 +4,7 @@
 //
 // A [Bulkhead] holds MaxConcurrent permits. A call takes one before it runs
 // and gives it back when it returns, however it returns: with a result, an
-// error, a panic or a cancelled ctx. When every permit is taken, a call
+// error, a panic (next's, or a hook's or observer's) or a cancelled ctx. When every permit is taken, a call
 // queues for one, first come first served, for at most MaxWait, and then
 // gets an error that matches [ErrFull]. MaxWait 0 (the default) rejects at
 // once when the bulkhead is full. A wait also ends as soon as the caller's

@@ -68,10 +68,14 @@ type permits struct {
 
 	full    *FullError // the one rejection error: immutable, so shared
 	release func()     // p.put, bound once so that Acquire allocates nothing
-	waiters sync.Pool  // of *waiter, so that queueing allocates only the timer
 }
 
-// A waiter is a call queued for a permit.
+// A waiter is a call queued for a permit. Each wait makes its own, and
+// waiters are deliberately not pooled: the channel would be bound to the
+// testing/synctest bubble that made it, and a bulkhead may outlive a
+// bubble (selecting on a bubble's channel from outside is fatal, and a
+// bubble's clock does not move while a goroutine in it waits on a channel
+// from outside). A call that queues is waiting anyway.
 type waiter struct {
 	ready      chan struct{} // gets one value when the permit is handed over; capacity 1
 	prev, next *waiter       // links in the queue, under mu
@@ -160,7 +164,6 @@ func (p *permits) wait(ctx context.Context) error {
 	}
 	timer.Stop()
 	granted := p.leave(w)
-	p.waiters.Put(w)
 	err := ctx.Err()
 	switch {
 	case granted && err != nil:
@@ -197,11 +200,7 @@ func (p *permits) enqueue() *waiter {
 			break
 		}
 	}
-	w, _ := p.waiters.Get().(*waiter)
-	if w == nil {
-		w = &waiter{ready: make(chan struct{}, 1)}
-	}
-	w.prev, w.next, w.granted = p.tail, nil, false
+	w := &waiter{ready: make(chan struct{}, 1), prev: p.tail}
 	if p.tail == nil {
 		p.head = w
 	} else {
@@ -213,16 +212,12 @@ func (p *permits) enqueue() *waiter {
 }
 
 // leave takes w off the queue if it is still there and reports whether
-// it was granted a permit instead, leaving w ready for reuse either way.
+// it was granted a permit instead.
 func (p *permits) leave(w *waiter) (granted bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if w.granted {
-		select {
-		case <-w.ready: // the select in wait chose another case
-		default:
-		}
-		return true
+		return true // a value left in w.ready goes with w
 	}
 	p.unlink(w)
 	return false
@@ -264,7 +259,16 @@ func (p *permits) reject(ctx context.Context) error {
 	return p.full
 }
 
+// acquired reports a permit granted after a wait of waited. If a hook or
+// the observer panics, the caller never gets the permit, so it goes back
+// before the panic goes on.
 func (p *permits) acquired(ctx context.Context, waited time.Duration) {
+	reported := false
+	defer func() {
+		if !reported {
+			p.put()
+		}
+	}()
 	if p.onAcquired != nil {
 		p.onAcquired(ctx, waited)
 	}
@@ -273,4 +277,5 @@ func (p *permits) acquired(ctx context.Context, waited time.Duration) {
 			Policy: "bulkhead", Name: p.name, Kind: resilience.EventAcquired, Duration: waited,
 		})
 	}
+	reported = true
 }

@@ -88,10 +88,9 @@ func (p *Policy[R]) chain(ctx context.Context, r R, err error) (R, error) {
 	errs := make([]error, 1, len(p.alternatives)+1)
 	errs[0] = err
 	for i, alt := range p.alternatives {
-		p.report(ctx, i+1, r, err)
-		resilience.Discard(ctx, r) // before the next attempt starts
+		p.drop(ctx, i+1, r, err) // before the next attempt starts
 		r, err = alt(ctx)
-		if !p.failed(r, err) {
+		if !p.failed(ctx, r, err) {
 			return r, err
 		}
 		errs = append(errs, err)
@@ -100,6 +99,14 @@ func (p *Policy[R]) chain(ctx context.Context, r R, err error) (R, error) {
 		}
 	}
 	return r, join(errs)
+}
+
+// drop reports that the failed outcome (r, err) is about to be replaced
+// by alternative attempt, then discards r: even if the hook or the
+// observer panics.
+func (p *Policy[R]) drop(ctx context.Context, attempt int, r R, err error) {
+	defer resilience.Discard(ctx, r)
+	p.report(ctx, attempt, r, err)
 }
 
 // join is errors.Join, except that a single error is returned unwrapped.

@@ -33,7 +33,9 @@
 // it: resilience.Compose(fallback, retry, breaker, timeout) falls back once
 // retries are used up or the breaker is open.
 //
-// Panics in next and in a fallback propagate unchanged. Execute allocates
-// nothing when next succeeds. A Policy is immutable and safe for concurrent
-// use by any number of goroutines.
+// A panic in next, in a fallback or alternative, or in FailureIf,
+// OnFallback or the observer propagates unchanged, and every result
+// produced by then that will not be returned has been discarded. Execute
+// allocates nothing when next succeeds. A Policy is immutable and safe for
+// concurrent use by any number of goroutines.
 package fallback

@@ -89,7 +89,8 @@ func New[R any](cfg Config[R]) *Policy[R] {
 // failure: then it returns the fallback's outcome instead (for a chain, that
 // of the first alternative that succeeds). An outcome of a call its caller
 // cancelled (resilience.CallerEnded(ctx)) is returned as it is, never
-// replaced. A panic in next or in a fallback propagates unchanged.
+// replaced. A panic in next, a fallback or a hook propagates unchanged,
+// once the results that will not be returned have been discarded.
 func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
 	return p.ExecuteChain(ctx, nil, next)
 }
@@ -103,7 +104,7 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		return zero, err
 	}
 	r, err := rest.Call(ctx, fn)
-	if !p.failed(r, err) || resilience.CallerEnded(ctx) {
+	if !p.failed(ctx, r, err) || resilience.CallerEnded(ctx) {
 		return r, err
 	}
 	if p.alternatives != nil {
@@ -112,24 +113,42 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 	return p.replace(ctx, r, err)
 }
 
-func (p *Policy[R]) failed(r R, err error) bool {
+// failed reports whether the outcome (r, err) is a failure.
+func (p *Policy[R]) failed(ctx context.Context, r R, err error) bool {
 	if p.failureIf == nil {
 		return err != nil
 	}
-	return p.failureIf(r, err)
+	return p.judge(ctx, r, err)
 }
 
-// replace returns Fallback's answer to the failed outcome (r, err). r is
-// discarded once Fallback is done with it, even when Fallback panics,
-// unless Fallback handed r itself back as the result.
-func (p *Policy[R]) replace(ctx context.Context, r R, err error) (out R, outErr error) {
-	p.report(ctx, 1, r, err)
+// judge asks FailureIf about (r, err). If FailureIf panics, r will never be
+// returned, so it is discarded before the panic goes on.
+func (p *Policy[R]) judge(ctx context.Context, r R, err error) (failed bool) {
+	judged := false
 	defer func() {
-		if !sameResult(out, r) {
+		if !judged {
 			resilience.Discard(ctx, r)
 		}
 	}()
-	return p.fallback(ctx, r, err)
+	failed = p.failureIf(r, err)
+	judged = true
+	return failed
+}
+
+// replace returns Fallback's answer to the failed outcome (r, err). r is
+// discarded once Fallback is done with it, even when Fallback, the hook or
+// the observer panics, unless Fallback handed r itself back as the result.
+func (p *Policy[R]) replace(ctx context.Context, r R, err error) (out R, outErr error) {
+	returned := false
+	defer func() {
+		if !returned || !sameResult(out, r) {
+			resilience.Discard(ctx, r)
+		}
+	}()
+	p.report(ctx, 1, r, err)
+	out, outErr = p.fallback(ctx, r, err)
+	returned = true
+	return out, outErr
 }
 
 // report tells the hook and the observer that the failed outcome (r, err)

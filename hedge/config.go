@@ -47,11 +47,13 @@ type Config[R any] struct {
 	// nil means no budget.
 	Budget resilience.Budget
 
-	// OnHedge, if set, is called on the caller's goroutine before each
-	// hedge starts. nil means no hook.
+	// OnHedge, if set, is called on the caller's goroutine as each hedge
+	// starts, just after its attempt was launched (and charged to the
+	// Budget). nil means no hook.
 	OnHedge func(Event)
 
-	// Observer receives resilience.EventHedge before each hedge starts.
+	// Observer receives resilience.EventHedge as each hedge starts, after
+	// OnHedge.
 	// nil means the process-wide observer set by resilience.SetObserver.
 	Observer resilience.Observer
 
@@ -60,9 +62,9 @@ type Config[R any] struct {
 	Clock clock.Clock
 }
 
-// An Event describes a hedge about to start, as Config.OnHedge sees it.
+// An Event describes a hedge as it starts, as Config.OnHedge sees it.
 type Event struct {
-	Attempt int           // the attempt about to start: 2 for the first hedge
+	Attempt int           // the attempt starting: 2 for the first hedge
 	Delay   time.Duration // the time since the previous attempt started
 	Elapsed time.Duration // the time since the first attempt started
 

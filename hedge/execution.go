@@ -78,7 +78,7 @@ func (e *execution[R]) run() (R, error) {
 			if o.attempt == 0 {
 				e.recordFirst()
 			}
-			if o.aborted() || !p.failed(o.r, o.err) || resilience.IsPermanent(o.err) {
+			if e.decides(&o) {
 				decided, ok = o, true
 			} else {
 				e.fail(o)
@@ -105,6 +105,25 @@ func (e *execution[R]) run() (R, error) {
 		runtime.Goexit()
 	}
 	return decided.r, decided.err
+}
+
+// decides reports whether o decides the execution: a panic, an
+// acceptable outcome or a permanent error. If FailureIf panics, o's result
+// will never be returned, so it is discarded before the panic goes on
+// (cleanup sees to the other attempts).
+func (e *execution[R]) decides(o *outcome[R]) bool {
+	if o.aborted() {
+		return true
+	}
+	judged := false
+	defer func() {
+		if !judged {
+			resilience.Discard(e.ctx, o.r)
+		}
+	}()
+	failed := e.p.failed(o.r, o.err)
+	judged = true
+	return !failed || resilience.IsPermanent(o.err)
 }
 
 // fail holds o, the latest failure, in place of the one before, and starts
@@ -138,13 +157,16 @@ func (e *execution[R]) hedge(afterFailure bool, err error) {
 		Err:          err,
 	}
 	e.last = now
-	e.announce(ev)
 	if ev.Attempt <= p.maxHedges { // another hedge may follow: time it
 		e.resetTimer()
 	} else {
 		e.stopTimer()
 	}
+	// The hedge starts before it is announced, so that the budget's charge
+	// always pays for an attempt: if the hook or the observer panics,
+	// cleanup cancels the attempt like any other.
 	e.launch()
+	e.announce(ev)
 }
 
 func (e *execution[R]) announce(ev Event) {
@@ -259,12 +281,12 @@ func (e *execution[R]) finish(decided *outcome[R]) {
 	e.cancel(decided.attempt, nil) // release the winner's context too
 }
 
-// cleanup runs when run unwinds because FailureIf, OnHedge, the observer
-// or the Budget panicked on the caller's goroutine: it cancels and waits
+// cleanup runs when run unwinds because FailureIf, OnHedge, the observer,
+// the Budget or the Clock panicked on the caller's goroutine: it cancels and waits
 // for the attempts still running, so that none outlives Execute, and lets
 // the panic go on.
 func (e *execution[R]) cleanup() {
-	if e.completed || e.started == 0 {
+	if e.completed {
 		return
 	}
 	e.stopTimer()

@@ -73,7 +73,11 @@ func (p *Policy[R]) Delay() (time.Duration, bool) {
 //     the Budget refuses.
 //   - A panic (or runtime.Goexit) in an attempt, a loser's included,
 //     cancels the others, waits for them, and is re-raised on the caller's
-//     goroutine with the same value (the first, if several panic).
+//     goroutine with the same value (the first, if several panic). A panic
+//     in FailureIf, OnHedge, the observer or the Budget goes on unchanged
+//     in the same way: once every attempt has been cancelled and has
+//     returned, and every result not returned (the one FailureIf was
+//     judging included) has gone to resilience.Discard.
 //
 // A nil ctx or next gives an error wrapping resilience.ErrInvalidArgument.
 func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {

@@ -3,13 +3,14 @@ package hedge_test
 import (
 	"context"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
+	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/hedge"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestPanicInHedgeRepanicsOnCaller(t *testing.T) {
@@ -75,34 +76,163 @@ func TestGoexitInAttempt(t *testing.T) {
 	})
 }
 
-func TestPanicInFailureIfReleasesAttempts(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		s := newScript(step{after: ms(100), r: 1}, step{after: ms(5), r: 2, err: errBusy}, step{after: ms(100), r: 3})
-		p := hedge.New(hedge.Config[int]{
-			Delay:     ms(10),
-			MaxHedges: 2,
-			FailureIf: func(r int, err error) bool {
-				if r == 1 {
-					panic("bad FailureIf")
-				}
-				return err != nil
-			},
-		})
-		assert.PanicsWithValue(t, "bad FailureIf", func() { _, _ = p.Execute(s.ctx(), s.call) })
-		assert.Equal(t, 3, s.returns(), "every attempt returned before the panic went on")
-		// Attempt 1 answered at 100ms; attempts 3 (started at 15ms) was cancelled.
-		assert.ElementsMatch(t, []int{2, -3}, s.discards())
-	})
+// A panicValue is what a callback of the panic table panics with: a
+// pointer, so that "unchanged" means the very same value.
+type panicValue struct{ where string }
+
+// hookBudget is a resilience.Budget that allows every extra attempt,
+// counts the calls, and runs a hook at each.
+type hookBudget struct {
+	onRecord, onAllow func()
+
+	mu               sync.Mutex
+	requests, allows int
 }
 
-func TestPanicInOnHedgeReleasesAttempts(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		s := newScript(step{after: ms(100), r: 1})
-		p := hedge.New(hedge.Config[int]{Delay: ms(10), OnHedge: func(hedge.Event) { panic("bad hook") }})
-		assert.PanicsWithValue(t, "bad hook", func() { _, _ = p.Execute(s.ctx(), s.call) })
-		require.Equal(t, 1, s.calls(), "the hedge never started")
-		assert.Equal(t, 1, s.returns())
-		assert.ErrorIs(t, s.causes[0], hedge.ErrLost)
-		assert.Equal(t, []int{-1}, s.discards())
-	})
+func (b *hookBudget) RecordRequest() {
+	b.mu.Lock()
+	b.requests++
+	b.mu.Unlock()
+	if b.onRecord != nil {
+		b.onRecord()
+	}
+}
+
+func (b *hookBudget) AllowRetry() error {
+	if b.onAllow != nil {
+		b.onAllow()
+	}
+	b.mu.Lock()
+	b.allows++
+	b.mu.Unlock()
+	return nil
+}
+
+// TestPanicInAnyCallbackReleasesEveryAttempt injects a panic into every
+// user-supplied function a hedge calls and checks that the panic reaches
+// the caller unchanged, only once every attempt has returned, that every
+// result produced but not returned was discarded exactly once, and that
+// the budget was charged once per hedge started. (goleak, in TestMain,
+// checks that no goroutine or timer outlives the test.) A callback added
+// to the package gets a row here.
+func TestPanicInAnyCallbackReleasesEveryAttempt(t *testing.T) {
+	tests := []struct {
+		name     string
+		steps    []step
+		arm      func(cfg *hedge.Config[int], b *hookBudget, boom func())
+		calls    int   // attempts started
+		discards []int // in any order; a cancelled attempt i returns -i
+	}{
+		{
+			name:  "a hedge attempt",
+			steps: []step{{after: ms(100), r: 1}, {after: ms(2), panic: true}},
+			calls: 2, discards: []int{-1},
+		},
+		{
+			name:  "a loser, once cancelled",
+			steps: []step{{after: ms(100), r: 1, onCancel: true}, {after: ms(2), r: 2}},
+			calls: 2, discards: []int{2},
+		},
+		{
+			name:  "FailureIf, before any hedge",
+			steps: []step{{after: ms(5), r: 1}},
+			arm: func(cfg *hedge.Config[int], _ *hookBudget, boom func()) {
+				cfg.FailureIf = func(int, error) bool { boom(); return false }
+			},
+			calls: 1, discards: []int{1},
+		},
+		{
+			name: "FailureIf, with hedges running",
+			// Attempt 2 fails at 15ms and starts attempt 3; attempt 1's
+			// result, at 100ms, makes FailureIf panic.
+			steps: []step{{after: ms(100), r: 1}, {after: ms(5), r: 2, err: errBusy}, {after: ms(100), r: 3}},
+			arm: func(cfg *hedge.Config[int], _ *hookBudget, boom func()) {
+				cfg.MaxHedges = 2
+				cfg.FailureIf = func(r int, err error) bool {
+					if r == 1 {
+						boom()
+					}
+					return err != nil
+				}
+			},
+			calls: 3, discards: []int{1, 2, -3},
+		},
+		{
+			name:  "OnHedge",
+			steps: []step{{after: ms(100), r: 1}, {after: ms(100), r: 2}},
+			arm: func(cfg *hedge.Config[int], _ *hookBudget, boom func()) {
+				cfg.OnHedge = func(hedge.Event) { boom() }
+			},
+			calls: 2, discards: []int{-1, -2},
+		},
+		{
+			name:  "Observer",
+			steps: []step{{after: ms(100), r: 1}, {after: ms(100), r: 2}},
+			arm: func(cfg *hedge.Config[int], _ *hookBudget, boom func()) {
+				cfg.Observer = resilience.ObserverFunc(func(_ context.Context, e resilience.Event) {
+					if e.Kind == resilience.EventHedge {
+						boom()
+					}
+				})
+			},
+			calls: 2, discards: []int{-1, -2},
+		},
+		{
+			name:  "process-wide Observer",
+			steps: []step{{after: ms(100), r: 1}, {after: ms(100), r: 2}},
+			arm: func(_ *hedge.Config[int], _ *hookBudget, boom func()) {
+				resilience.SetObserver(resilience.ObserverFunc(func(_ context.Context, e resilience.Event) {
+					if e.Kind == resilience.EventHedge {
+						boom()
+					}
+				}))
+			},
+			calls: 2, discards: []int{-1, -2},
+		},
+		{
+			name:  "Budget.AllowRetry",
+			steps: []step{{after: ms(100), r: 1}},
+			arm:   func(_ *hedge.Config[int], b *hookBudget, boom func()) { b.onAllow = boom },
+			calls: 1, discards: []int{-1},
+		},
+		{
+			name: "Budget.RecordRequest",
+			arm:  func(_ *hedge.Config[int], b *hookBudget, boom func()) { b.onRecord = boom },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				want := &panicValue{tt.name}
+				for i := range tt.steps {
+					// A step's panic or onCancel of true stands for want.
+					if tt.steps[i].panic != nil {
+						tt.steps[i].panic = want
+					}
+					if tt.steps[i].onCancel != nil {
+						tt.steps[i].onCancel = want
+					}
+				}
+				s := newScript(tt.steps...)
+				b := &hookBudget{}
+				cfg := hedge.Config[int]{Delay: ms(10), Budget: b}
+				if tt.arm != nil {
+					tt.arm(&cfg, b, func() { panic(want) })
+				}
+				defer resilience.SetObserver(nil)
+				p := hedge.New(cfg)
+				got := func() (v any) {
+					defer func() { v = recover() }()
+					_, _ = p.Execute(s.ctx(), s.call)
+					return nil
+				}()
+				assert.Same(t, want, got, "the panic value reaching the caller")
+				assert.Equal(t, tt.calls, s.calls(), "attempts started")
+				assert.Equal(t, tt.calls, s.returns(), "attempts that returned before the panic went on")
+				assert.ElementsMatch(t, tt.discards, s.discards(), "results discarded, each once")
+				assert.Equal(t, 1, b.requests, "requests recorded")
+				assert.Equal(t, max(tt.calls-1, 0), b.allows, "hedges charged to the budget")
+			})
+		})
+	}
 }

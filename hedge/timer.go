@@ -55,10 +55,12 @@ func (t *delayTimer) stopAndDrain() <-chan time.Time {
 	return c
 }
 
+// stop stops the timer, if it was started.
 func (t *delayTimer) stop() {
-	if t.real != nil {
+	switch {
+	case t.real != nil:
 		t.real.Stop()
-	} else {
+	case t.fake != nil:
 		t.fake.Stop()
 	}
 }

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -55,21 +56,31 @@ func newBucket[R any](cfg Config[R]) *bucket {
 	return b
 }
 
-// now returns the clock's reading as an offset from its start.
-func (b *bucket) now() time.Duration { return b.mono.Elapsed() }
+// now returns the clock's reading as an offset from its start. A clock
+// set back before New reads as New's time: offsets never go negative, so
+// full-now cannot overflow, and the bucket just stays as empty as it was.
+func (b *bucket) now() time.Duration { return max(b.mono.Elapsed(), 0) }
 
 // reserve spends a token at now if one will be there within limit. It
 // returns how long the caller must wait for the token and the value full
 // took when the token was spent, the key a refund needs. If the wait would
 // be longer than limit it spends nothing and returns ok false with the
 // wait.
+//
+// A token whose spending would move full past the last offset a
+// time.Duration holds (about 292 years after New) is never spent: the
+// arithmetic would wrap around and grant tokens early. Such a refusal's
+// wait runs to that last offset.
 func (b *bucket) reserve(now, limit time.Duration) (wait, after time.Duration, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	full := max(b.full, now)
-	wait = max(full-now-b.tolerance, 0) // full-now first: it cannot overflow
+	wait = max(full-now-b.tolerance, 0) // full-now first: 0 <= now <= full, it cannot overflow
 	if wait > limit {
 		return wait, 0, false
+	}
+	if full > math.MaxInt64-b.interval {
+		return math.MaxInt64 - now, 0, false
 	}
 	b.full = full + b.interval
 	return wait, b.full, true
@@ -122,7 +133,7 @@ func (b *bucket) sleep(ctx context.Context, wait, after time.Duration) error {
 			b.refund(after)
 			return err
 		}
-		b.acquired(ctx, wait)
+		b.acquired(ctx, wait, after)
 		return nil
 	case <-ctx.Done():
 		t.Stop()
@@ -144,10 +155,20 @@ func (b *bucket) reject(ctx context.Context, wait time.Duration) error {
 	return err
 }
 
-func (b *bucket) acquired(ctx context.Context, waited time.Duration) {
+// acquired reports a token, whose spending set full to after, granted
+// after a wait of waited. If the observer panics, the call will not run,
+// so the token goes back (if it still can) before the panic goes on.
+func (b *bucket) acquired(ctx context.Context, waited, after time.Duration) {
+	reported := false
+	defer func() {
+		if !reported {
+			b.refund(after)
+		}
+	}()
 	if resilience.Observing(b.observer) {
 		resilience.Emit(ctx, b.observer, resilience.Event{
 			Policy: "ratelimit", Name: b.name, Kind: resilience.EventAcquired, Duration: waited,
 		})
 	}
+	reported = true
 }

@@ -21,7 +21,8 @@ type Config[R any] struct {
 	Rate int
 
 	// Period is the time over which Rate permits are granted. 0 means one
-	// second. Period/Rate must be at least a nanosecond.
+	// second. Period/Rate must be at least a nanosecond and at most 100
+	// years, so that token times stay within a time.Duration.
 	Period time.Duration
 
 	// Burst is the bucket's capacity: how many calls may start at once
@@ -40,8 +41,9 @@ type Config[R any] struct {
 
 	// Observer receives the limiter's events: resilience.EventRejected for
 	// each rejection and resilience.EventAcquired (with the time waited) for
-	// each call admitted after waiting. nil means the process-wide observer
-	// set by resilience.SetObserver.
+	// each call admitted after waiting. If it panics on the latter, the
+	// token goes back as for a cancelled wait. nil means the process-wide
+	// observer set by resilience.SetObserver.
 	Observer resilience.Observer
 
 	// Clock tells the time tokens are computed from and times the waits.
@@ -61,6 +63,8 @@ func (c Config[R]) Validate() error {
 		return configError("Period", c.Period, "must be >= 0 (0 = 1s)")
 	case int64(c.Rate) > int64(c.period()):
 		return configError("Rate", c.Rate, "must be at most one permit per nanosecond of Period ("+c.period().String()+")")
+	case c.interval() > maxInterval:
+		return configError("Period", c.Period, "Period/Rate must be at most 100 years ("+maxInterval.String()+")")
 	case c.Burst < 0:
 		return configError("Burst", c.Burst, "must be >= 0 (0 = 1, smooth)")
 	case int64(c.burst()) > math.MaxInt64/int64(c.interval()):
@@ -70,6 +74,12 @@ func (c Config[R]) Validate() error {
 	}
 	return nil
 }
+
+// maxInterval is the longest Period/Rate a Config may have.
+// Token times are offsets from New in a time.Duration, which ends about
+// 292 years on; the bound keeps a token's due time within it for more
+// than a century of uptime.
+const maxInterval = 100 * 365 * 24 * time.Hour
 
 func configError(field string, value any, rule string) error {
 	return &resilience.ConfigError{Policy: "ratelimit", Field: field, Value: value, Rule: rule}

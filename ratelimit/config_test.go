@@ -45,6 +45,17 @@ func TestConfigValidate(t *testing.T) {
 			name: "Rate beyond one per nanosecond of the default Period", cfg: ratelimit.Config[int]{Rate: 1e9 + 1},
 			field: "Rate", value: int(1e9 + 1), msg: "ratelimit: Rate = 1000000001: must be at most one permit per nanosecond of Period (1s)",
 		},
+		{name: "longest interval", cfg: ratelimit.Config[int]{Rate: 1, Period: 100 * 365 * 24 * time.Hour, MaxWait: math.MaxInt64}},
+		{
+			name: "Period/Rate beyond 100 years", cfg: ratelimit.Config[int]{Rate: 1, Period: math.MaxInt64},
+			field: "Period", value: time.Duration(math.MaxInt64),
+			msg: "ratelimit: Period = 2562047h47m16.854775807s: Period/Rate must be at most 100 years (876000h0m0s)",
+		},
+		{
+			name: "Period/Rate a nanosecond beyond 100 years", cfg: ratelimit.Config[int]{Rate: 2, Period: 2*100*365*24*time.Hour + 1},
+			field: "Period", value: 2*100*365*24*time.Hour + 1,
+			msg: "ratelimit: Period = 1752000h0m0.000000001s: Period/Rate must be at most 100 years (876000h0m0s)",
+		},
 		{
 			name: "negative Burst", cfg: ratelimit.Config[int]{Rate: 1, Burst: -1},
 			field: "Burst", value: -1, msg: "ratelimit: Burst = -1: must be >= 0 (0 = 1, smooth)",

@@ -23,6 +23,8 @@ func FuzzValidate(f *testing.F) {
 	f.Add(math.MaxInt, int64(math.MaxInt64), 1, int64(0))   // once a division by zero
 	f.Add(3, int64(math.MaxInt64), 2, int64(math.MaxInt64)) // Burst x interval just above MaxInt64
 	f.Add(-1, int64(-1), -1, int64(-1))
+	f.Add(1, int64(100*365*24*time.Hour), 0, int64(0))   // the longest interval
+	f.Add(1, int64(100*365*24*time.Hour)+1, 0, int64(0)) // a nanosecond longer
 	f.Fuzz(func(t *testing.T, rate int, period int64, burst int, maxWait int64) {
 		cfg := ratelimit.Config[int]{Rate: rate, Period: time.Duration(period), Burst: burst, MaxWait: time.Duration(maxWait)}
 		var bad []string
@@ -39,14 +41,18 @@ func FuzzValidate(f *testing.F) {
 		if burst < 0 {
 			bad = append(bad, "Burst")
 		}
-		if len(bad) == 0 {
-			// Burst (at least 1) times the interval, Period/Rate rounded up,
-			// must fit a time.Duration.
+		if len(bad) == 0 || len(bad) == 1 && bad[0] == "Burst" {
+			// The interval, Period/Rate rounded up, must be at most 100
+			// years, and Burst (at least 1) times it must fit a
+			// time.Duration.
 			r := big.NewInt(int64(rate))
 			interval := new(big.Int).Add(big.NewInt(p), new(big.Int).Sub(r, big.NewInt(1)))
 			interval.Div(interval, r)
+			if interval.Cmp(big.NewInt(int64(100*365*24*time.Hour))) > 0 {
+				bad = append(bad, "Period")
+			}
 			span := new(big.Int).Mul(interval, big.NewInt(int64(max(burst, 1))))
-			if span.Cmp(big.NewInt(math.MaxInt64)) > 0 {
+			if burst >= 0 && span.Cmp(big.NewInt(math.MaxInt64)) > 0 {
 				bad = append(bad, "Burst")
 			}
 		}

@@ -83,6 +83,7 @@ func configCases() []configCase {
 		cfg("ratelimit Burst -1", "Burst", ratelimit.Config[int]{Rate: 1, Burst: -1}, ratelimit.New[int]),
 		cfg("ratelimit Burst overflows", "Burst", ratelimit.Config[int]{Rate: 1, Period: time.Hour, Burst: math.MaxInt}, ratelimit.New[int]),
 		cfg("ratelimit MaxWait -1", "MaxWait", ratelimit.Config[int]{Rate: 1, MaxWait: -1}, ratelimit.New[int]),
+		cfg("ratelimit Period/Rate above 100 years", "Period", ratelimit.Config[int]{Rate: 1, Period: math.MaxInt64}, ratelimit.New[int]),
 
 		cfg("hedge zero", "", hedge.Config[int]{}, hedge.New[int]),
 		cfg("hedge Delay -1", "Delay", hedge.Config[int]{Delay: -1}, hedge.New[int]),
@@ -97,6 +98,7 @@ func configCases() []configCase {
 		cfg("budget Percent 20 (meant 20%)", "Percent", budget.Config{Percent: 20}, budget.New),
 		cfg("budget Percent NaN", "Percent", budget.Config{Percent: nan}, budget.New),
 		cfg("budget Percent -0.1", "Percent", budget.Config{Percent: -0.1}, budget.New),
+		cfg("budget Percent below a billionth", "Percent", budget.Config{Percent: 4e-10}, budget.New),
 		cfg("budget MinPerSecond -2", "MinPerSecond", budget.Config{MinPerSecond: -2}, budget.New),
 		cfg("budget MinPerSecond +Inf", "MinPerSecond", budget.Config{MinPerSecond: inf}, budget.New),
 		cfg("budget Window 1ms", "Window", budget.Config{Window: time.Millisecond}, budget.New),
@@ -188,12 +190,12 @@ func TestBadInputAbsurdButValidConfigs(t *testing.T) {
 		{"circuitbreaker time window", circuitbreaker.New(cbc{WindowPeriod: forever, MinCalls: math.MaxInt,
 			SlowCallDuration: forever, SlowCallRate: 1})},
 		{"bulkhead", bulkhead.New(bulkhead.Config[int]{MaxConcurrent: math.MaxInt, MaxWait: forever})},
-		{"ratelimit", ratelimit.New(ratelimit.Config[int]{Rate: 1, Period: forever, MaxWait: forever})},
+		{"ratelimit", ratelimit.New(ratelimit.Config[int]{Rate: 1, Period: 100 * 365 * 24 * time.Hour, MaxWait: forever})}, // the longest Period/Rate
 		{"ratelimit max rate", ratelimit.New(ratelimit.Config[int]{Rate: math.MaxInt, Period: forever})},
 		{"hedge", hedge.New(hedge.Config[int]{Delay: forever, MaxHedges: math.MaxInt})},
 		{"hedge derived", hedge.New(hedge.Config[int]{Quantile: math.SmallestNonzeroFloat64, MinDelay: forever})},
 		{"retry with budget", retry.New(rc{Backoff: retry.Constant(0), Budget: budget.New(budget.Config{
-			Percent: math.SmallestNonzeroFloat64, MinPerSecond: math.MaxFloat64, Window: forever})})},
+			Percent: 1e-9, MinPerSecond: math.MaxFloat64, Window: forever})})},
 	}
 	for _, p := range huge {
 		t.Run(p.name, func(t *testing.T) {
