@@ -110,7 +110,7 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		// so spare the timer and let ctx's outcome pass through.
 		return rest.Call(ctx, fn)
 	}
-	tctx := &deadlineCtx{deadlineConfig: &p.deadlineConfig, parent: ctx, deadline: deadline}
+	tctx := p.newDeadlineCtx(ctx, deadline)
 	// Ended on every way out, a panic in next included.
 	defer tctx.end()
 	r, err := rest.Call(tctx, fn)
