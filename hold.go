@@ -57,6 +57,13 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 		// make it arm a timer (and a context) just to be linked to.
 		if d, ok := lazy.Follow(); ok && d.Follows.Done() == base.Done() {
 			h.cause = d.Cause
+			if due(d) {
+				// Come already: a timer for it would fire only later
+				// (on a clock.Mock, when the mock next moves), and Keep
+				// might stop it first.
+				h.cancel(d.Cause)
+				return held
+			}
 			if d.Clock == nil && timerheap.Monotonic(d.At) {
 				// One timer for the deadlines of many attempts, most of
 				// which never come (see package timerheap).
@@ -81,6 +88,14 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 	return held
 }
 
+// due reports whether d's deadline has come on its clock.
+func due(d ctxkey.Deadline) bool {
+	if d.Clock == nil {
+		return time.Until(d.At) <= 0
+	}
+	return !d.Clock.Now().Before(d.At)
+}
+
 // ctxEnded ends the attempt with ctx, before Keep.
 func (h *Hold) ctxEnded() { h.cancel(context.Cause(h.parent.ctx)) }
 
@@ -93,8 +108,11 @@ type holdDeadline Hold
 
 func (h *holdDeadline) Expire() { (*Hold)(h).deadlinePassed() }
 
-// stopFollowing stops following ctx. h.mu must be held.
-func (h *Hold) stopFollowing() {
+// stopFollowing stops following ctx, and reports whether it was
+// following it, and whether by timing a lazy deadline. h.mu must be held.
+func (h *Hold) stopFollowing() (following, timed bool) {
+	timed = h.queued || h.own != nil
+	following = timed || h.unlink != nil
 	if h.unlink != nil {
 		h.unlink()
 		h.unlink = nil
@@ -107,15 +125,29 @@ func (h *Hold) stopFollowing() {
 		h.own.Stop()
 		h.own = nil
 	}
+	return following, timed
 }
 
 // Keep detaches the attempt's context from the policies' ctx: from now on
 // only base and Release end it. If ctx has already ended, the attempt's
-// context ends (or has ended) with it all the same.
+// context has ended with it by the time Keep returns.
 func (h *Hold) Keep() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.stopFollowing()
+	following, timed := h.stopFollowing()
+	h.mu.Unlock()
+	// What was stopped may have had no chance to end the attempt yet: an
+	// AfterFunc's goroutine not yet run, a deadline come but not yet
+	// fired. Ended is ended all the same.
+	if !following || h.parent.ctx.Err() == nil {
+		return
+	}
+	if timed {
+		// A lazy ctx's deadline: what ends ctx besides base, with
+		// which the attempt has ended already if it was base.
+		h.cancel(h.cause)
+		return
+	}
+	h.cancel(context.Cause(h.parent.ctx))
 }
 
 // Release ends the attempt's context, with cause context.Canceled unless
