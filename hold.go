@@ -57,16 +57,10 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 		// make it arm a timer (and a context) just to be linked to.
 		if d, ok := lazy.Follow(); ok && d.Follows.Done() == base.Done() {
 			h.cause = d.Cause
-			if due(d) {
-				// Come already: a timer for it would fire only later
-				// (on a clock.Mock, when the mock next moves), and Keep
-				// might stop it first.
-				h.cancel(d.Cause)
-				return held
-			}
-			if d.Clock == nil && timerheap.Monotonic(d.At) {
+			if d.Clock == nil && (timerheap.Monotonic(d.At) || timerheap.Monotonic(time.Now())) {
 				// One timer for the deadlines of many attempts, most of
-				// which never come (see package timerheap).
+				// which never come (see package timerheap). One already
+				// come fires at once, and Keep checks for it.
 				h.queued = true
 				timerheap.Shared().Add(&h.deadline, d.At, (*holdDeadline)(h))
 				return held
@@ -78,7 +72,14 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 			if clk == nil {
 				clk = clock.New()
 			}
-			h.own = clk.AfterFunc(d.At.Sub(clk.Now()), h.deadlinePassed)
+			wait := d.At.Sub(clk.Now())
+			if wait <= 0 {
+				// Come already: a clock.Mock's timer for it would fire
+				// only when the mock next moves.
+				h.cancel(d.Cause)
+				return held
+			}
+			h.own = clk.AfterFunc(wait, h.deadlinePassed)
 			return held
 		}
 	}
@@ -86,14 +87,6 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 		h.unlink = context.AfterFunc(ctx, h.ctxEnded)
 	}
 	return held
-}
-
-// due reports whether d's deadline has come on its clock.
-func due(d ctxkey.Deadline) bool {
-	if d.Clock == nil {
-		return time.Until(d.At) <= 0
-	}
-	return !d.Clock.Now().Before(d.At)
 }
 
 // ctxEnded ends the attempt with ctx, before Keep.

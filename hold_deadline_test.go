@@ -26,6 +26,17 @@ type lazyCtx struct {
 	cause error
 }
 
+// Err reports the deadline once it has come, as a Lazy context must.
+func (c *lazyCtx) Err() error {
+	if err := c.Context.Err(); err != nil {
+		return err
+	}
+	if !time.Now().Before(c.at) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 func (c *lazyCtx) Follow() (ctxkey.Deadline, bool) {
 	return ctxkey.Deadline{Follows: c.Context, At: c.at, Cause: c.cause}, true
 }
@@ -81,7 +92,7 @@ func TestHoldInABubbleTimesTheDeadlineItself(t *testing.T) {
 // A lazy deadline that has already passed at Start ends the attempt at
 // once: Keep, which stops timing it, must not leave the attempt running
 // past a deadline that had already come.
-func TestHoldStartedPastARealClockDeadlineEndsAtOnce(t *testing.T) {
+func TestHoldStartedPastARealClockDeadlineHasEndedByKeep(t *testing.T) {
 	base := context.Background()
 	var h Hold
 	held := h.Start(&lazyCtx{Context: base, at: time.Now().Add(-time.Second), cause: errLazyDeadline}, base)
@@ -90,7 +101,7 @@ func TestHoldStartedPastARealClockDeadlineEndsAtOnce(t *testing.T) {
 	assert.Equal(t, errLazyDeadline, context.Cause(held), "Cause(held) after Start past the deadline and Keep")
 }
 
-func TestHoldInABubbleStartedPastTheDeadlineEndsAtOnce(t *testing.T) {
+func TestHoldInABubbleStartedPastTheDeadlineHasEndedByKeep(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		base := context.Background()
 		var h Hold

@@ -87,6 +87,16 @@ type mockLazyCtx struct {
 	clock clock.Clock
 }
 
+func (c *mockLazyCtx) Err() error {
+	if err := c.Context.Err(); err != nil {
+		return err
+	}
+	if !c.clock.Now().Before(c.at) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 func (c *mockLazyCtx) Follow() (d ctxkey.Deadline, ok bool) {
 	d, ok = c.lazyCtx.Follow()
 	d.Clock = c.clock

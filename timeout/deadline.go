@@ -125,9 +125,9 @@ func (c *deadlineCtx) make() (context.Context, context.CancelFunc) {
 	return c.clock.WithDeadline(link, c.deadline)
 }
 
-// newDeadlineCtx returns next's ctx for a call under parent ending at
-// deadline: watched if what it follows can be cancelled.
-func (cfg *deadlineConfig) newDeadlineCtx(parent context.Context, deadline time.Time) *deadlineCtx {
+// newDeadlineCtx returns next's ctx for a call under parent made at now
+// and ending at deadline: watched if what it follows can be cancelled.
+func (cfg *deadlineConfig) newDeadlineCtx(parent context.Context, now, deadline time.Time) *deadlineCtx {
 	if !cancellable(linkOf(parent)) {
 		return &deadlineCtx{deadlineConfig: cfg, parent: parent, deadline: deadline}
 	}
@@ -137,11 +137,14 @@ func (cfg *deadlineConfig) newDeadlineCtx(parent context.Context, deadline time.
 	switch {
 	case c.clock != nil:
 		c.watch.stop = c.clock.AfterFunc(c.clock.Until(deadline), c.Expire).Stop
-	case timerheap.Monotonic(deadline):
+	case timerheap.Monotonic(now):
+		// Also a deadline so far off (over about 130 years) that the
+		// sum lost its monotonic reading: the heap reads it on the wall
+		// clock, which is as good centuries ahead.
 		timerheap.Shared().Add(&c.watch.entry, deadline, c)
 	default:
 		// Inside a synctest bubble, whose clock the shared heaps do not
-		// run on (or a deadline too far off for a monotonic reading).
+		// run on.
 		c.watch.stop = time.AfterFunc(time.Until(deadline), c.Expire).Stop
 	}
 	return c

@@ -104,13 +104,14 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		var zero R
 		return zero, err
 	}
-	deadline := p.now().Add(p.timeout)
+	now := p.now()
+	deadline := now.Add(p.timeout)
 	if d, ok := ctx.Deadline(); ok && !d.After(deadline) {
 		// ctx ends first: our deadline could never be the one that fires,
 		// so spare the timer and let ctx's outcome pass through.
 		return rest.Call(ctx, fn)
 	}
-	tctx := p.newDeadlineCtx(ctx, deadline)
+	tctx := p.newDeadlineCtx(ctx, now, deadline)
 	// Ended on every way out, a panic in next included.
 	defer tctx.end()
 	r, err := rest.Call(tctx, fn)
