@@ -261,9 +261,22 @@ func (c *deadlineCtx) Err() error {
 // Value answers the context package's own key (asked by context.Cause and
 // when a child is linked) with the made context's answer, and every other
 // key from the parent, which is where the made context would look.
+//
+// Under an injected clock the made context may be the clock's own (a
+// clock.Mock's), not the context package's: then the cancel context it
+// answers with is the parent's, whose cause is not c's, and c answers
+// nil, so that context.Cause reports Err (c carries no cause of its own)
+// and a child is linked as to any other context.
 func (c *deadlineCtx) Value(key any) any {
 	if key == ctxkey.CancelCtx {
-		return c.ctx().Value(key)
+		ctx := c.ctx()
+		v := ctx.Value(key)
+		if c.clock != nil {
+			if cc, ok := v.(context.Context); !ok || cc.Done() != ctx.Done() {
+				return nil
+			}
+		}
+		return v
 	}
 	return c.parent.Value(key)
 }
