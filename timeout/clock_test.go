@@ -172,3 +172,21 @@ func TestMockClockCauseAfterDeadlineThenParentCause(t *testing.T) {
 	assert.Equal(t, context.DeadlineExceeded, cause, "Cause after the parent's cancellation")
 	assert.ErrorIs(t, got, timeout.ErrExceeded)
 }
+
+// OnTimeout is called only once the timeout has passed, so Event.Elapsed
+// is never less than the Timeout, even on a mock clock moved back.
+func TestEventElapsedOnAMockClockMovedBack(t *testing.T) {
+	mock := clock.NewMock()
+	rec := &recorder{}
+	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock, OnTimeout: rec.onTimeout})
+	start := mock.Now()
+	_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
+		mock.Add(2 * time.Second)
+		_ = ctx.Err() // seen past the deadline
+		mock.Set(start.Add(-time.Hour))
+		return 0, nil
+	})
+	requireExceeded(t, err, time.Second)
+	require.Len(t, rec.hooks, 1)
+	assert.Equal(t, time.Second, rec.hooks[0].Elapsed, "Event.Elapsed once the mock moved back before the start")
+}

@@ -42,7 +42,7 @@ type Config[R any] struct {
 // it.
 type Event struct {
 	Timeout time.Duration // the Config.Timeout that passed
-	Elapsed time.Duration // from the start of Execute until next returned
+	Elapsed time.Duration // from the start of Execute until next returned; >= Timeout
 	Err     error         // the error Execute returns, an *ExceededError
 }
 
@@ -139,8 +139,9 @@ func (p *Policy[R]) exceeded(ctx context.Context, deadline time.Time, r R, err e
 		out = &ExceededError{Limit: p.timeout, Err: err}
 	}
 	if p.onTimeout != nil {
-		start := deadline.Add(-p.timeout)
-		p.onTimeout(Event{Timeout: p.timeout, Elapsed: p.now().Sub(start), Err: out})
+		// The timeout has passed, whatever a clock moved back says.
+		elapsed := max(p.now().Sub(deadline.Add(-p.timeout)), p.timeout)
+		p.onTimeout(Event{Timeout: p.timeout, Elapsed: elapsed, Err: out})
 	}
 	if resilience.Observing(p.observer) {
 		resilience.Emit(ctx, p.observer, resilience.Event{
