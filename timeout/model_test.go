@@ -3,6 +3,7 @@ package timeout_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -34,10 +35,13 @@ import (
 // looked while events happened.
 
 const (
-	modelSeed      = 20261206
-	modelSequences = 3000
+	modelSequences = 3000 // per kind of parent
 	modelTimeout   = time.Second
 )
+
+// modelSeed seeds the sequences; a failure prints it with the sequence.
+// Other seeds explore more: go test ./timeout -run Model -args -model.seed=N
+var modelSeed = flag.Uint64("model.seed", 20261206, "seed of the timeout model test's random sequences")
 
 // parents are the kinds of parent a sequence runs under.
 var modelParents = []string{"background", "cancellable", "later deadline", "outer timeout"}
@@ -58,21 +62,22 @@ type modelRun struct {
 
 	afters   []modelAfter
 	children [][2]context.Context
+	mu       sync.Mutex // guards failed and log while uses run together
 	failed   bool
 }
 
 type modelAfter struct {
 	stop  [2]func() bool
-	fired [2]*flag
+	fired [2]*fired
 }
 
-type flag struct {
+type fired struct {
 	mu sync.Mutex
 	on bool
 }
 
-func (f *flag) set() { f.mu.Lock(); f.on = true; f.mu.Unlock() }
-func (f *flag) get() bool {
+func (f *fired) set() { f.mu.Lock(); f.on = true; f.mu.Unlock() }
+func (f *fired) get() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.on
@@ -99,6 +104,8 @@ func (m *modelRun) name(err error) string {
 }
 
 func (m *modelRun) fail(format string, args ...any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.failed {
 		return
 	}
@@ -137,6 +144,13 @@ func (m *modelRun) settle() {
 // use applies one use of a ctx to both and compares the answers.
 func (m *modelRun) use(op string) {
 	m.log = append(m.log, op)
+	m.answer(op)
+}
+
+// answer applies op to both and compares the answers; the ops that
+// register something keep it for later steps. Err, Cause, Done and
+// Deadline may run on several goroutines at once.
+func (m *modelRun) answer(op string) {
 	switch op {
 	case "Err":
 		m.same("Err", m.name(m.ours.Err()), m.name(m.ref.Err()))
@@ -149,7 +163,7 @@ func (m *modelRun) use(op string) {
 		rd, rok := m.ref.Deadline()
 		m.same("Deadline", fmt.Sprint(od, ook), fmt.Sprint(rd, rok))
 	case "AfterFunc":
-		a := modelAfter{fired: [2]*flag{{}, {}}}
+		a := modelAfter{fired: [2]*fired{{}, {}}}
 		a.stop[0] = context.AfterFunc(m.ours, a.fired[0].set)
 		a.stop[1] = context.AfterFunc(m.ref, a.fired[1].set)
 		m.afters = append(m.afters, a)
@@ -179,6 +193,19 @@ func (m *modelRun) step() {
 	case k < 4 && m.cancel != nil:
 		m.log = append(m.log, fmt.Sprintf("cancel parent at %v", time.Since(m.start)))
 		m.cancel(m.why)
+	case k < 5:
+		// Uses that need no bookkeeping, from several goroutines at
+		// once: each must answer as the reference does at this instant.
+		ops := make([]string, 2+m.rng.IntN(3))
+		for i := range ops {
+			ops[i] = []string{"Err", "Cause", "Done", "Deadline"}[m.rng.IntN(4)]
+		}
+		m.log = append(m.log, fmt.Sprintf("together %v", ops))
+		var wg sync.WaitGroup
+		for _, op := range ops {
+			wg.Go(func() { m.answer(op) })
+		}
+		wg.Wait()
 	default:
 		m.use(modelUses[m.rng.IntN(len(modelUses))])
 	}
@@ -278,7 +305,7 @@ func TestModelAgainstWithDeadlineCause(t *testing.T) {
 	for _, kind := range modelParents {
 		t.Run(kind, func(t *testing.T) {
 			for seq := range modelSequences {
-				runModel(t, modelSeed, seq, kind)
+				runModel(t, *modelSeed, seq, kind)
 				if t.Failed() {
 					return
 				}
@@ -294,7 +321,7 @@ func TestModelAgainstWithDeadlineCause(t *testing.T) {
 // and Execute returns ErrExceeded exactly when that outcome is ours.
 func TestConcurrentObserversAgree(t *testing.T) {
 	for seq := range 500 {
-		rng := rand.New(rand.NewPCG(modelSeed, uint64(seq)))
+		rng := rand.New(rand.NewPCG(*modelSeed, uint64(seq)))
 		cancelAt := modelTimeout + time.Duration(rng.IntN(3)-1)*time.Millisecond
 		synctest.Test(t, func(t *testing.T) {
 			parent, cancel := context.WithCancelCause(context.Background())
