@@ -20,8 +20,8 @@ import (
 // (context.Cause, a child context, context.AfterFunc), or for Err after
 // the deadline. Work that never waits on ctx.Done() — a computation, a
 // cache lookup, a call that checks ctx.Err() between steps — then costs one
-// allocation and no timer; work that does wait pays what the standard
-// library charges, once.
+// allocation and no timer of its own; work that does wait pays what the
+// standard library charges, once.
 //
 // When Execute returns it ends the context (cause context.Canceled), as
 // the cancel func of context.WithDeadlineCause would: a ctx that outlives
@@ -48,8 +48,9 @@ type deadlineCtx struct {
 // Without it, a deadline that passed while nothing looked at ctx, followed
 // by the parent's cancellation, would leave nobody able to tell which came
 // first (context.WithDeadlineCause's timer tells it, by ending ctx at the
-// deadline). The watch costs no allocation: a deadline on the real clock
-// is queued on a shared timer heap, which fires for it only if it comes.
+// deadline). The watch costs no allocation of its own (a watchedCtx is
+// 144 bytes, a deadlineCtx 96): a deadline on the real clock is queued on
+// a shared timer heap, which fires for it only if it comes.
 type watchedCtx struct {
 	deadlineCtx
 	watch watch
