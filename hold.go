@@ -144,10 +144,11 @@ func (h *Hold) Keep() {
 }
 
 // Release ends the attempt's context, with cause context.Canceled unless
-// it had already ended.
+// it had already ended. Before Start it does nothing (a caller may have
+// deferred it before a Start that never came).
 func (h *Hold) Release() {
 	h.mu.Lock()
-	if h.released {
+	if h.released || h.cancel == nil {
 		h.mu.Unlock()
 		return
 	}

@@ -102,3 +102,11 @@ func (c *mockLazyCtx) Follow() (d ctxkey.Deadline, ok bool) {
 	d.Clock = c.clock
 	return d, ok
 }
+
+// A caller that defers Release before Start (and then panics before
+// Start, or in it) gets nothing more from Release: not a second panic.
+func TestHoldReleaseAndKeepBeforeStartDoNothing(t *testing.T) {
+	var h Hold
+	assert.NotPanics(t, h.Keep, "Keep before Start")
+	assert.NotPanics(t, h.Release, "Release before Start")
+}
