@@ -148,14 +148,16 @@ func (m *modelRun) use(op string) {
 }
 
 // answer applies op to both and compares the answers; the ops that
-// register something keep it for later steps. Err, Cause, Done and
-// Deadline may run on several goroutines at once.
+// register something keep it for later steps. Err, Cause, CallerEnded,
+// Done and Deadline may run on several goroutines at once.
 func (m *modelRun) answer(op string) {
 	switch op {
 	case "Err":
 		m.same("Err", m.name(m.ours.Err()), m.name(m.ref.Err()))
 	case "Cause":
 		m.same("Cause", m.name(context.Cause(m.ours)), m.name(context.Cause(m.ref)))
+	case "CallerEnded":
+		m.same("resilience.CallerEnded", resilience.CallerEnded(m.ours), resilience.CallerEnded(m.ref))
 	case "Done":
 		m.same("Done closed", closed(m.ours), closed(m.ref))
 	case "Deadline":
@@ -181,7 +183,7 @@ func (m *modelRun) answer(op string) {
 	}
 }
 
-var modelUses = []string{"Err", "Cause", "Done", "Deadline", "AfterFunc", "stop", "child"}
+var modelUses = []string{"Err", "Cause", "CallerEnded", "Done", "Deadline", "AfterFunc", "stop", "child"}
 
 // step takes one random step of the sequence.
 func (m *modelRun) step() {
@@ -198,7 +200,7 @@ func (m *modelRun) step() {
 		// once: each must answer as the reference does at this instant.
 		ops := make([]string, 2+m.rng.IntN(3))
 		for i := range ops {
-			ops[i] = []string{"Err", "Cause", "Done", "Deadline"}[m.rng.IntN(4)]
+			ops[i] = []string{"Err", "Cause", "CallerEnded", "Done", "Deadline"}[m.rng.IntN(5)]
 		}
 		m.log = append(m.log, fmt.Sprintf("together %v", ops))
 		var wg sync.WaitGroup
