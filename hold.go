@@ -57,9 +57,10 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 		// make it arm a timer (and a context) just to be linked to.
 		if d, ok := lazy.Follow(); ok && d.Follows.Done() == base.Done() {
 			h.cause = d.Cause
-			if d.Clock == nil && timerheap.Monotonic(d.At) {
+			if d.Clock == nil && (timerheap.Monotonic(d.At) || timerheap.Monotonic(time.Now())) {
 				// One timer for the deadlines of many attempts, most of
-				// which never come (see package timerheap).
+				// which never come (see package timerheap). One already
+				// come fires at once, and Keep checks for it.
 				h.queued = true
 				timerheap.Shared().Add(&h.deadline, d.At, (*holdDeadline)(h))
 				return held
@@ -71,7 +72,14 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 			if clk == nil {
 				clk = clock.New()
 			}
-			h.own = clk.AfterFunc(d.At.Sub(clk.Now()), h.deadlinePassed)
+			wait := d.At.Sub(clk.Now())
+			if wait <= 0 {
+				// Come already: a clock.Mock's timer for it would fire
+				// only when the mock next moves.
+				h.cancel(d.Cause)
+				return held
+			}
+			h.own = clk.AfterFunc(wait, h.deadlinePassed)
 			return held
 		}
 	}
@@ -93,8 +101,11 @@ type holdDeadline Hold
 
 func (h *holdDeadline) Expire() { (*Hold)(h).deadlinePassed() }
 
-// stopFollowing stops following ctx. h.mu must be held.
-func (h *Hold) stopFollowing() {
+// stopFollowing stops following ctx, and reports whether it was
+// following it, and whether by timing a lazy deadline. h.mu must be held.
+func (h *Hold) stopFollowing() (following, timed bool) {
+	timed = h.queued || h.own != nil
+	following = timed || h.unlink != nil
 	if h.unlink != nil {
 		h.unlink()
 		h.unlink = nil
@@ -107,22 +118,37 @@ func (h *Hold) stopFollowing() {
 		h.own.Stop()
 		h.own = nil
 	}
+	return following, timed
 }
 
 // Keep detaches the attempt's context from the policies' ctx: from now on
 // only base and Release end it. If ctx has already ended, the attempt's
-// context ends (or has ended) with it all the same.
+// context has ended with it by the time Keep returns.
 func (h *Hold) Keep() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.stopFollowing()
+	following, timed := h.stopFollowing()
+	h.mu.Unlock()
+	// What was stopped may have had no chance to end the attempt yet: an
+	// AfterFunc's goroutine not yet run, a deadline come but not yet
+	// fired. Ended is ended all the same.
+	if !following || h.parent.ctx.Err() == nil {
+		return
+	}
+	if timed {
+		// A lazy ctx's deadline: what ends ctx besides base, with
+		// which the attempt has ended already if it was base.
+		h.cancel(h.cause)
+		return
+	}
+	h.cancel(context.Cause(h.parent.ctx))
 }
 
 // Release ends the attempt's context, with cause context.Canceled unless
-// it had already ended.
+// it had already ended. Before Start it does nothing (a caller may have
+// deferred it before a Start that never came).
 func (h *Hold) Release() {
 	h.mu.Lock()
-	if h.released {
+	if h.released || h.cancel == nil {
 		h.mu.Unlock()
 		return
 	}

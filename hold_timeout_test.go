@@ -103,3 +103,46 @@ func TestHoldUnderALazyTimeoutOverAnotherCancel(t *testing.T) {
 		})
 	}
 }
+
+// Under a mock clock, a lazy timeout's deadline that has already passed
+// at Start ends the attempt at once, not when the mock next moves.
+func TestHoldStartedPastAMockDeadlineEndsAtOnce(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		mock := clock.NewMock()
+		base := context.Background()
+		p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+		var heldErr, heldCause error
+		_, _ = p.Execute(base, func(ctx context.Context) (int, error) {
+			mock.Add(2 * time.Second)
+			var h resilience.Hold
+			held := h.Start(ctx, base)
+			defer h.Release()
+			if keep {
+				h.Keep()
+			}
+			heldErr, heldCause = held.Err(), context.Cause(held)
+			return 0, nil
+		})
+		assert.Equal(t, context.Canceled, heldErr, "keep=%v: held.Err() right after Start past the deadline", keep)
+		assert.ErrorIs(t, heldCause, timeout.ErrExceeded, "keep=%v: Cause(held)", keep)
+	}
+}
+
+// The deadline passing between Start and Keep ends the attempt by the
+// time Keep returns, with the timeout's cause.
+func TestHoldKeptJustAfterAMockDeadlineEnds(t *testing.T) {
+	mock := clock.NewMock()
+	base := context.Background()
+	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	var heldCause error
+	_, _ = p.Execute(base, func(ctx context.Context) (int, error) {
+		var h resilience.Hold
+		held := h.Start(ctx, base)
+		defer h.Release()
+		mock.Add(time.Second)
+		h.Keep()
+		heldCause = context.Cause(held)
+		return 0, nil
+	})
+	assert.ErrorIs(t, heldCause, timeout.ErrExceeded, "Cause(held) when Keep returns")
+}

@@ -7,6 +7,7 @@ package timeout_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -64,6 +65,14 @@ func TestSuccessPathAllocations(t *testing.T) {
 		t.Logf("%s: Execute %v allocs, want %v", tc.name, policy, want)
 		assert.Equal(t, want, policy, "%s: Execute allocates %v, want %v", tc.name, policy, want)
 		assert.Equal(t, policy, composed, "%s: through Compose %v allocs, direct %v", tc.name, composed, policy)
+	}
+
+	// A Timeout too large for a monotonic reading (more than about 130
+	// years: a Duration goes to 292) costs what any other does.
+	huge := timeout.New(timeout.Config[int]{Timeout: math.MaxInt64})
+	for _, ctx := range []context.Context{context.Background(), cancellable} {
+		allocs := testing.AllocsPerRun(1000, func() { _, _ = huge.Execute(ctx, quick) })
+		assert.Equal(t, 1.0, allocs, "Execute with the largest Timeout under %v: %v allocs, want 1", ctx, allocs)
 	}
 
 	// A parent deadline that ends first costs nothing at all.

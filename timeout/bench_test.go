@@ -42,3 +42,16 @@ func BenchmarkExecuteParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkExecuteCancellableParent is Execute under a parent that can be
+// cancelled, whose deadline is watched on a shared timer heap.
+func BenchmarkExecuteCancellableParent(b *testing.B) {
+	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	fn := func(context.Context) (int, error) { return 1, nil }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = p.Execute(ctx, fn)
+	}
+}

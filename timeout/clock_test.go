@@ -2,6 +2,7 @@ package timeout_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -127,4 +128,65 @@ func TestMockClockTimerReleasedOnPanic(t *testing.T) {
 		})
 	})
 	assert.Equal(t, context.Canceled, fnCtx.Err(), "next's ctx still live after a panic")
+}
+
+// On a mock clock next's ctx carries no cause of its own, so
+// context.Cause reports what Err does: never nil once Err is not, also
+// under a parent that has a cause of its own (still nil).
+func TestMockClockCauseAgreesWithErr(t *testing.T) {
+	for _, looked := range []bool{false, true} {
+		mock := clock.NewMock()
+		p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+		parent, cancel := context.WithCancelCause(context.Background())
+		var err, cause error
+		_, _ = p.Execute(parent, func(ctx context.Context) (int, error) {
+			if looked {
+				_ = ctx.Done()
+			}
+			mock.Add(2 * time.Second)
+			err, cause = ctx.Err(), context.Cause(ctx)
+			return 0, nil
+		})
+		cancel(nil)
+		assert.Equal(t, context.DeadlineExceeded, err, "looked=%v: Err past the deadline", looked)
+		assert.Equal(t, err, cause, "looked=%v: Cause past the deadline", looked)
+	}
+}
+
+// The parent cancelled with a cause after the mock deadline was seen: the
+// ctx ended by its deadline, and Cause says so, not the parent's cause.
+func TestMockClockCauseAfterDeadlineThenParentCause(t *testing.T) {
+	mock := clock.NewMock()
+	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	parent, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	var err, cause error
+	_, got := p.Execute(parent, func(ctx context.Context) (int, error) {
+		mock.Add(2 * time.Second)
+		require.Equal(t, context.DeadlineExceeded, ctx.Err(), "Err past the deadline")
+		cancel(errors.New("the caller gave up"))
+		err, cause = ctx.Err(), context.Cause(ctx)
+		return 0, nil
+	})
+	assert.Equal(t, context.DeadlineExceeded, err, "Err after the parent's cancellation")
+	assert.Equal(t, context.DeadlineExceeded, cause, "Cause after the parent's cancellation")
+	assert.ErrorIs(t, got, timeout.ErrExceeded)
+}
+
+// OnTimeout is called only once the timeout has passed, so Event.Elapsed
+// is never less than the Timeout, even on a mock clock moved back.
+func TestEventElapsedOnAMockClockMovedBack(t *testing.T) {
+	mock := clock.NewMock()
+	rec := &recorder{}
+	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock, OnTimeout: rec.onTimeout})
+	start := mock.Now()
+	_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
+		mock.Add(2 * time.Second)
+		_ = ctx.Err() // seen past the deadline
+		mock.Set(start.Add(-time.Hour))
+		return 0, nil
+	})
+	requireExceeded(t, err, time.Second)
+	require.Len(t, rec.hooks, 1)
+	assert.Equal(t, time.Second, rec.hooks[0].Elapsed, "Event.Elapsed once the mock moved back before the start")
 }

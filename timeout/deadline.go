@@ -9,6 +9,7 @@ import (
 	"github.com/benbjohnson/clock"
 
 	"github.com/go-resilience/resilience/internal/ctxkey"
+	"github.com/go-resilience/resilience/internal/timerheap"
 )
 
 // A deadlineCtx is next's ctx: it ends at deadline with cause, as
@@ -19,8 +20,8 @@ import (
 // (context.Cause, a child context, context.AfterFunc), or for Err after
 // the deadline. Work that never waits on ctx.Done() — a computation, a
 // cache lookup, a call that checks ctx.Err() between steps — then costs one
-// allocation and no timer; work that does wait pays what the standard
-// library charges, once.
+// allocation and no timer of its own; work that does wait pays what the
+// standard library charges, once.
 //
 // When Execute returns it ends the context (cause context.Canceled), as
 // the cancel func of context.WithDeadlineCause would: a ctx that outlives
@@ -34,6 +35,31 @@ type deadlineCtx struct {
 	mu     sync.Mutex    // serialises making the context
 	made   context.Context
 	cancel context.CancelFunc
+
+	// watch records the deadline when it comes, if the parent can be
+	// cancelled: nil when nothing but deadlines later than ours can end
+	// what c follows, so that the order of events needs no record.
+	watch *watch
+}
+
+// A watchedCtx is a deadlineCtx whose parent can be cancelled, with what
+// makes its context when the deadline comes: in one allocation.
+//
+// Without it, a deadline that passed while nothing looked at ctx, followed
+// by the parent's cancellation, would leave nobody able to tell which came
+// first (context.WithDeadlineCause's timer tells it, by ending ctx at the
+// deadline). The watch costs no allocation of its own (a watchedCtx is
+// 144 bytes, a deadlineCtx 96): a deadline on the real clock is queued on
+// a shared timer heap, which fires for it only if it comes.
+type watchedCtx struct {
+	deadlineCtx
+	watch watch
+}
+
+// A watch times a deadlineCtx's deadline without making its context.
+type watch struct {
+	entry timerheap.Entry // on a shared heap: the real clock, outside synctest
+	stop  func() bool     // or a timer of its own: an injected clock, or a synctest bubble
 }
 
 // deadlineConfig is what every deadlineCtx of a policy shares, kept out of
@@ -86,11 +112,57 @@ func (c *deadlineCtx) ctx() context.Context {
 
 // make returns the context that stands for c, and its cancel func.
 func (c *deadlineCtx) make() (context.Context, context.CancelFunc) {
+	link := c.link()
 	if c.clock == nil {
-		return context.WithDeadlineCause(c.link(), c.deadline, c.cause)
+		return context.WithDeadlineCause(link, c.deadline, c.cause)
 	}
-	return c.clock.WithDeadline(c.link(), c.deadline)
+	if link.Err() != nil {
+		// Ended already, by what it follows: as the context package's
+		// WithDeadline would have it. A clock.Mock's WithDeadline would
+		// report its own deadline if passed, or nothing until a goroutine
+		// of its own ran.
+		return context.WithCancel(link)
+	}
+	return c.clock.WithDeadline(link, c.deadline)
 }
+
+// newDeadlineCtx returns next's ctx for a call under parent made at now
+// and ending at deadline: watched if what it follows can be cancelled.
+func (cfg *deadlineConfig) newDeadlineCtx(parent context.Context, now, deadline time.Time) *deadlineCtx {
+	if !cancellable(linkOf(parent)) {
+		return &deadlineCtx{deadlineConfig: cfg, parent: parent, deadline: deadline}
+	}
+	w := &watchedCtx{deadlineCtx: deadlineCtx{deadlineConfig: cfg, parent: parent, deadline: deadline}}
+	c := &w.deadlineCtx
+	c.watch = &w.watch
+	switch {
+	case c.clock != nil:
+		c.watch.stop = c.clock.AfterFunc(c.clock.Until(deadline), c.Expire).Stop
+	case timerheap.Monotonic(now):
+		// Also a deadline so far off (over about 130 years) that the
+		// sum lost its monotonic reading: the heap reads it on the wall
+		// clock, which is as good centuries ahead.
+		timerheap.Shared().Add(&c.watch.entry, deadline, c)
+	default:
+		// Inside a synctest bubble, whose clock the shared heaps do not
+		// run on.
+		c.watch.stop = time.AfterFunc(time.Until(deadline), c.Expire).Stop
+	}
+	return c
+}
+
+// cancellable reports whether ctx can end: whether it has a cancel context
+// of the context package's above it, or a Done channel of its own.
+// Asking for the cancel context first spares making a Done channel that
+// nothing else would ask for.
+func cancellable(ctx context.Context) bool {
+	return ctx.Value(ctxkey.CancelCtx) != nil || ctx.Done() != nil
+}
+
+// Expire implements timerheap.Expirer: at the deadline, c makes its
+// context, which then ends with c's cause, unless what it follows has
+// already ended; either way the order of the two is on record.
+func (c *deadlineCtx) Expire() { c.ctx() }
 
 // passed reports whether the deadline has come on c's clock.
 func (c *deadlineCtx) passed() bool {
@@ -107,8 +179,9 @@ func (c *deadlineCtx) passed() bool {
 // its Execute returns, which is after c's has. So a timeout inside a
 // timeout (the attempt timeout under a total timeout) makes one timer, not
 // two, for a next that waits. Values still come from the parent.
-func (c *deadlineCtx) link() context.Context {
-	parent := c.parent
+func (c *deadlineCtx) link() context.Context { return linkOf(c.parent) }
+
+func linkOf(parent context.Context) context.Context {
 	for {
 		outer, ok := parent.(*deadlineCtx)
 		if !ok || outer.state.Load() != lazy {
@@ -130,6 +203,13 @@ func (c *deadlineCtx) Follow() (ctxkey.Deadline, bool) {
 
 // end ends c when Execute returns, releasing the timer if one was made.
 func (c *deadlineCtx) end() {
+	if w := c.watch; w != nil {
+		if w.stop != nil {
+			w.stop()
+		} else {
+			w.entry.Stop()
+		}
+	}
 	if c.state.CompareAndSwap(lazy, ended) {
 		return
 	}
@@ -152,12 +232,12 @@ func (c *deadlineCtx) fired() bool {
 		err := c.made.Err()
 		return err == context.DeadlineExceeded || err == nil && c.passed()
 	}
-	// Nothing waited on c, so nothing recorded which came first. If its
-	// deadline has passed, it is taken to have: a parent deadline is later
-	// than ours (Execute checked), and next, which did not return when the
-	// parent was cancelled, could have seen only our deadline. A next that
-	// honours ctx through Err returns on a cancelled parent before then.
-	return c.passed()
+	// Nothing made c's context: not even its watch, if it has one, which
+	// makes it when the deadline comes. So if the deadline has passed, it
+	// did so just now, and ours came first unless what c follows has
+	// ended (by cancellation: a parent deadline is later than ours, Execute
+	// checked), as making the context now would tell.
+	return c.passed() && c.link().Err() == nil
 }
 
 func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
@@ -171,21 +251,33 @@ func (c *deadlineCtx) Err() error {
 	case ended:
 		return context.Canceled
 	}
-	if err := c.parent.Err(); err != nil {
-		return err // the made context would have ended with it
-	}
 	if c.passed() {
-		return c.ctx().Err() // made already ended: Done is closed too
+		// Made now, the context ends at once, with c's cause or with
+		// what it follows, whichever ended first; and Done is closed too.
+		return c.ctx().Err()
 	}
-	return nil
+	return c.parent.Err() // the made context would have ended with it
 }
 
 // Value answers the context package's own key (asked by context.Cause and
 // when a child is linked) with the made context's answer, and every other
 // key from the parent, which is where the made context would look.
+//
+// Under an injected clock the made context may be the clock's own (a
+// clock.Mock's), not the context package's: then the cancel context it
+// answers with is the parent's, whose cause is not c's, and c answers
+// nil, so that context.Cause reports Err (c carries no cause of its own)
+// and a child is linked as to any other context.
 func (c *deadlineCtx) Value(key any) any {
 	if key == ctxkey.CancelCtx {
-		return c.ctx().Value(key)
+		ctx := c.ctx()
+		v := ctx.Value(key)
+		if c.clock != nil {
+			if cc, ok := v.(context.Context); !ok || cc.Done() != ctx.Done() {
+				return nil
+			}
+		}
+		return v
 	}
 	return c.parent.Value(key)
 }

@@ -17,8 +17,11 @@
 // The deadline never extends the caller's: when ctx already ends no later
 // than the timeout would, next gets ctx itself, and a parent's cancellation
 // or deadline passes through unchanged (it is the parent's outcome, not
-// ours). A next that neither waits on ctx nor checks it leaves no record
-// of which came first: returning after the deadline, it gets ErrExceeded.
+// ours). Which came first is decided as context.WithDeadlineCause decides
+// it, also for a next that never looks at ctx: a parent cancelled before
+// the deadline passes next's outcome through, however late next returns;
+// a deadline that passed first makes the outcome ErrExceeded, whatever
+// the parent does after.
 //
 // Composed inside a retry, a timeout bounds each attempt; outside it, the
 // whole retry, delays included:
@@ -35,12 +38,15 @@
 // (or asks for the cause, or for Err after the deadline). A next that
 // never waits — a computation, a cache lookup, a loop that checks
 // ctx.Err() between steps — costs one small allocation and two clock
-// reads, about a sixth of context.WithDeadlineCause; a next that waits
-// (every network call does) costs what context.WithDeadlineCause costs,
-// plus that allocation. Under a fake clock (clock.NewMock()) the ctx is
-// just as lazy and ends as that clock's WithDeadline would, on mock time,
-// so tests drive the deadline without sleeping; such a ctx carries no
-// cause.
+// reads, about a sixth of context.WithDeadlineCause; under a parent that
+// can be cancelled, the allocation is larger and the deadline is queued
+// on a timer shared by many calls, which makes the context only if the
+// deadline comes first, so that which came first is on record. A next
+// that waits (every network call does) costs what
+// context.WithDeadlineCause costs, plus that allocation. Under a fake
+// clock (clock.NewMock()) the ctx is just as lazy and ends as that clock's
+// WithDeadline would, on mock time, so tests drive the deadline without
+// sleeping; such a ctx carries no cause.
 //
 // A Policy is immutable and safe for concurrent use by any number of
 // goroutines, and its state does not depend on R.

@@ -31,7 +31,8 @@ type Config[R any] struct {
 	// next's ctx behaves as one made by context.WithDeadlineCause (its
 	// cause an *ExceededError once the timeout fired). Any other clock
 	// ends next's ctx as its WithDeadline would (a clock.Mock on mock
-	// time); that ctx carries no cause of its own. Either way the ctx is
+	// time); that ctx carries no cause of its own (context.Cause reports
+	// its Err, not the parent's cause). Either way the ctx is
 	// made only when something waits on it (see the package
 	// documentation).
 	Clock clock.Clock
@@ -41,7 +42,7 @@ type Config[R any] struct {
 // it.
 type Event struct {
 	Timeout time.Duration // the Config.Timeout that passed
-	Elapsed time.Duration // from the start of Execute until next returned
+	Elapsed time.Duration // from the start of Execute until next returned; >= Timeout
 	Err     error         // the error Execute returns, an *ExceededError
 }
 
@@ -104,13 +105,14 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		var zero R
 		return zero, err
 	}
-	deadline := p.now().Add(p.timeout)
+	now := p.now()
+	deadline := now.Add(p.timeout)
 	if d, ok := ctx.Deadline(); ok && !d.After(deadline) {
 		// ctx ends first: our deadline could never be the one that fires,
 		// so spare the timer and let ctx's outcome pass through.
 		return rest.Call(ctx, fn)
 	}
-	tctx := &deadlineCtx{deadlineConfig: &p.deadlineConfig, parent: ctx, deadline: deadline}
+	tctx := p.newDeadlineCtx(ctx, now, deadline)
 	// Ended on every way out, a panic in next included.
 	defer tctx.end()
 	r, err := rest.Call(tctx, fn)
@@ -137,8 +139,9 @@ func (p *Policy[R]) exceeded(ctx context.Context, deadline time.Time, r R, err e
 		out = &ExceededError{Limit: p.timeout, Err: err}
 	}
 	if p.onTimeout != nil {
-		start := deadline.Add(-p.timeout)
-		p.onTimeout(Event{Timeout: p.timeout, Elapsed: p.now().Sub(start), Err: out})
+		// The timeout has passed, whatever a clock moved back says.
+		elapsed := max(p.now().Sub(deadline.Add(-p.timeout)), p.timeout)
+		p.onTimeout(Event{Timeout: p.timeout, Elapsed: elapsed, Err: out})
 	}
 	if resilience.Observing(p.observer) {
 		resilience.Emit(ctx, p.observer, resilience.Event{

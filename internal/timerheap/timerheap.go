@@ -11,9 +11,11 @@
 //
 // A deadline and the Heap it is queued on must be on the same clock.
 // Shared's heaps were made outside any testing/synctest bubble, so they
-// take only times with a monotonic clock reading, which time.Now never
-// returns inside a bubble; a Heap made inside a bubble runs on its fake
-// clock.
+// take only times read from the real clock outside a bubble: ones with a
+// monotonic clock reading, which time.Now never returns inside a bubble,
+// or so far off (over about 130 years) that adding to such a reading
+// dropped it, which the heap reads on the wall clock. A Heap made inside
+// a bubble runs on its fake clock.
 package timerheap
 
 import (
@@ -70,7 +72,8 @@ func Shared() *Heap {
 }
 
 // Monotonic reports whether t carries a monotonic clock reading: whether
-// it may be queued on a Shared heap.
+// it was read outside any synctest bubble, and a time derived from it may
+// be queued on a Shared heap.
 func Monotonic(t time.Time) bool { return t != t.Round(0) }
 
 // Add queues e to call x.Expire once at is reached, unless e is stopped
