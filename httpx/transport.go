@@ -122,7 +122,11 @@ func (c Config) Validate() error {
 // failure status ([IsFailure]: 408, 429, 500, 502, 503, 504) comes with a
 // [*StatusError], so policies with the default FailureIf treat it as a
 // failure; when they give up on it (say, a 503 after the last retry) the
-// caller gets that response, body intact, with a nil error. An outcome that
+// caller gets that response, body intact, with a nil error. So does a
+// response that a retry's FailureIf failed without an error. Any other
+// error the policies return with a response (one a policy of the user's
+// made of it) reaches the caller, and that response's body is drained and
+// closed. An outcome that
 // must not be repeated comes as a resilience.Permanent error, so no retry
 // policy repeats it: a request that is not idempotent (unless
 // Config.RetryAll) failing in a way that does not prove the server never
@@ -244,12 +248,26 @@ func (t *Transport) settle(resp *http.Response, err error) (*http.Response, erro
 	// The policies gave up on a response they judged a failure (a 503
 	// after every retry, a status the user's FailureIf rejects): it is the
 	// server's answer, and a RoundTripper returns it without an error.
-	var se *StatusError
-	if errors.As(err, &se) || errors.Is(err, retry.ErrExhausted) {
+	// Any other error (one a response-checking policy made of a response)
+	// is the policy's verdict and wins over the response it came with,
+	// which the caller, getting an error, will never close.
+	if serverAnswer(err) {
 		return resp, nil
 	}
-	t.discard(resp) // a policy's own error wins over the response it came with
+	t.discard(resp)
 	return nil, unmark(err)
+}
+
+// serverAnswer reports whether err, which came with a response, only
+// says the policies judged that response a failure: it is a *StatusError,
+// or a retry gave up on a result its FailureIf failed without an error.
+func serverAnswer(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return true
+	}
+	var ee *retry.ExhaustedError
+	return errors.As(err, &ee) && ee.Last == nil
 }
 
 // unmark removes the permanent mark that an attempt put on err for the
