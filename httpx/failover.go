@@ -246,7 +246,9 @@ func foParseBase(raw string) (*url.URL, error) {
 // Most callers set it as an http.Client's Transport, or as the Next of a
 // [Transport] whose policies (retry, timeout) then wrap the whole
 // failover. A Failover with active health checks runs one goroutine;
-// Close stops it. A Failover is safe for concurrent use.
+// Close stops it. Nothing a user supplies can crash the process from that
+// goroutine: a panic there is recovered and reported (see [PanicError]).
+// A Failover is safe for concurrent use.
 type Failover struct {
 	next        http.RoundTripper
 	eps         []*foEndpoint
@@ -266,9 +268,9 @@ type Failover struct {
 	health  *foHealth
 	healthy atomic.Int64 // endpoints whose health check passes
 
-	stop      context.CancelFunc // stops the health-check goroutine
-	done      chan struct{}      // closed when that goroutine has returned
-	closeOnce sync.Once
+	stop     context.CancelFunc // stops the health-check goroutine
+	done     chan struct{}      // closed when that goroutine has returned
+	checkers sync.Map           // ids of the goroutines running background checks: Close there must not wait
 }
 
 // foEndpoint is one endpoint and its state.
@@ -341,13 +343,19 @@ func NewFailover(cfg FailoverConfig) (*Failover, error) {
 // and returns once their goroutine has ended. Requests may still be sent
 // after Close; endpoints then keep the health they last had. Close is
 // safe to call more than once and always returns nil.
+//
+// Called from the checks themselves (OnCheck, the Observer, or Next
+// during a background check), Close cannot wait for the goroutine it
+// runs on: it stops the checks and returns at once, and the checker ends
+// when that callback returns, calling back no more.
 func (f *Failover) Close() error {
-	f.closeOnce.Do(func() {
-		if f.stop != nil {
-			f.stop()
-			<-f.done
-		}
-	})
+	if f.stop == nil {
+		return nil
+	}
+	f.stop()
+	if !f.onChecker() {
+		<-f.done
+	}
 	return nil
 }
 
