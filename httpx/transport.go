@@ -198,6 +198,9 @@ func New(cfg Config) *Transport {
 
 // RoundTrip sends req through the policies and returns the outcome they
 // settle on: a response with a nil error, or a nil response with the error.
+// A panic in PerHost, a policy or the inner transport propagates
+// unchanged, after the request body and every response the attempts
+// produced have been closed.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("%w: httpx: nil request", resilience.ErrInvalidArgument)
@@ -206,10 +209,21 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
+	// A panic in anything of the user's (PerHost, a policy, the inner
+	// transport) propagates unchanged; on its way out, the request body
+	// and every response the attempts produced are closed.
+	var c *call
+	returned := false
+	defer func() {
+		if !returned {
+			t.abandon(req, c)
+		}
+	}()
 	exec := t.executor(req.URL)
-	c := t.call(req, exec != nil)
+	c = t.call(req, exec != nil)
 	if err := c.prepare(); err != nil {
 		t.done(c)
+		returned = true
 		return nil, err
 	}
 	var (
@@ -229,6 +243,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err = c.outcome(resp, err)
 	}
 	t.done(c)
+	returned = true
 	return t.settle(resp, err)
 }
 
