@@ -210,8 +210,8 @@ func (f *Failover) CheckHealth(ctx context.Context) {
 
 // round runs one round of checks (see CheckHealth). On the background
 // checker (background) it recovers every panic: a check that panicked
-// failed with a *PanicError, and a panic of a callback is reported to
-// the observer; it stops calling back once ctx is done (Close called
+// failed with a *PanicError, and that and a panic of OnCheck are reported
+// to the observer; it stops calling back once ctx is done (Close called
 // from a callback). Otherwise a check that panicked ends the round,
 // changing nothing, and round returns the panic for the caller to
 // propagate; callbacks' panics propagate by themselves.
@@ -248,7 +248,7 @@ func (f *Failover) round(ctx context.Context, background bool) *PanicError {
 	}
 	h.mu.Unlock()
 
-	for _, res := range results {
+	for i, res := range results {
 		if !background {
 			f.announce(ctx, res)
 			continue
@@ -256,9 +256,25 @@ func (f *Failover) round(ctx context.Context, background bool) *PanicError {
 		if ctx.Err() != nil { // a callback closed the Failover: the checker stops
 			return nil
 		}
+		if panics[i] != nil {
+			f.reportPanic(ctx, res.Endpoint, res.Err)
+		}
 		f.announceRecovering(ctx, res)
 	}
 	return nil
+}
+
+// reportPanic tells the observer of a panic recovered on the checker, as
+// a resilience.EventFailure with err, which wraps a *PanicError. A panic
+// of the observer itself is dropped.
+func (f *Failover) reportPanic(ctx context.Context, endpoint string, err error) {
+	if resilience.Observing(f.observer) {
+		recovering(func() {
+			resilience.Emit(ctx, f.observer, resilience.Event{
+				Policy: "httpx", Name: f.healthName(endpoint), Kind: resilience.EventFailure, Err: err,
+			})
+		})
+	}
 }
 
 // announce passes res to OnCheck and, if it changed the endpoint's
@@ -279,14 +295,7 @@ func (f *Failover) announce(ctx context.Context, res HealthResult) {
 func (f *Failover) announceRecovering(ctx context.Context, res HealthResult) {
 	if f.health.onCheck != nil {
 		if p := recovering(func() { f.health.onCheck(res) }); p != nil {
-			recovering(func() {
-				if resilience.Observing(f.observer) {
-					resilience.Emit(ctx, f.observer, resilience.Event{
-						Policy: "httpx", Name: f.healthName(res.Endpoint), Kind: resilience.EventFailure,
-						Err: fmt.Errorf("httpx: HealthCheck.OnCheck for %s: %w", res.Endpoint, p),
-					})
-				}
-			})
+			f.reportPanic(ctx, res.Endpoint, fmt.Errorf("httpx: HealthCheck.OnCheck for %s: %w", res.Endpoint, p))
 		}
 	}
 	if res.Changed && resilience.Observing(f.observer) {

@@ -88,16 +88,26 @@ func TestHealthCheckOnTheCheckerRecoversAPanicOfNextAsAFailedCheck(t *testing.T)
 		return foStatus(req, http.StatusOK, "ok"), nil
 	})
 	results := make(chan httpx.HealthResult, 2)
+	failures := make(chan resilience.Event, 2)
 	f := newFailover(t, httpx.FailoverConfig{
+		Name:      "svc",
 		Endpoints: foEndpoints("http://a", "http://b"),
 		Next:      next,
 		HealthCheck: httpx.HealthCheck{
-			Interval: time.Hour, Path: "/healthz",
+			Interval: time.Hour, Path: "/healthz", UnhealthyAfter: 2,
 			OnCheck: func(r httpx.HealthResult) { results <- r },
 		},
+		Observer: resilience.ObserverFunc(func(ctx context.Context, e resilience.Event) {
+			if e.Kind == resilience.EventFailure {
+				failures <- e
+			}
+		}),
 		Clock: clock.NewMock(),
 	})
 
+	e := receive(t, failures, "failure event")
+	assert.Equal(t, "svc http://a", e.Name, "the observer hears of the panic even when health does not change")
+	assert.ErrorIs(t, e.Err, bug)
 	got := resultsByEndpoint(t, results, 2)
 	a := got["http://a"]
 	require.Error(t, a.Err, "a panicking check failed")
@@ -106,10 +116,10 @@ func TestHealthCheckOnTheCheckerRecoversAPanicOfNextAsAFailedCheck(t *testing.T)
 	assert.Equal(t, bug, pe.Value, "the panic value, unchanged")
 	assert.ErrorIs(t, a.Err, bug, "an error panicked with is reachable")
 	assert.NotEmpty(t, pe.Stack)
-	assert.False(t, a.Healthy)
-	assert.True(t, a.Changed)
+	assert.True(t, a.Healthy, "one failed check of the 2 UnhealthyAfter needs")
+	assert.False(t, a.Changed)
 	assert.NoError(t, got["http://b"].Err)
-	assert.False(t, f.Metrics()[0].Healthy)
+	assert.True(t, f.Metrics()[0].Healthy)
 }
 
 func TestHealthCheckOnTheCheckerRecoversAPanicOfOnCheckOrTheObserverAndGoesOn(t *testing.T) {

@@ -9,9 +9,11 @@ import (
 
 // A PanicError is a panic recovered where it must not crash the process:
 // on a goroutine of the library's own, which no caller's recover can
-// reach. A [Failover]'s health-check goroutine reports so a panic in Next
-// during a check (a failed check, with this error in HealthResult.Err),
-// in OnCheck or in the Observer. Panics on a caller's goroutine are never
+// reach. A [Failover]'s health-check goroutine recovers so a panic in
+// Next during a check, which fails the check with this error (wrapped) as
+// HealthResult.Err, and a panic in OnCheck; it reports both to the
+// Observer as a resilience.EventFailure whose Err wraps this error, and
+// drops a panic of the Observer. Panics on a caller's goroutine are never
 // turned into errors: they propagate unchanged.
 type PanicError struct {
 	Value any    // what was passed to panic
