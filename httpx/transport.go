@@ -126,12 +126,11 @@ func (c Config) Validate() error {
 // response that a retry's FailureIf failed without an error. Any other
 // error the policies return with a response (one a policy of the user's
 // made of it) reaches the caller, and that response's body is drained and
-// closed. An outcome that
-// must not be repeated comes as a resilience.Permanent error, so no retry
-// policy repeats it: a request that is not idempotent (unless
-// Config.RetryAll) failing in a way that does not prove the server never
-// took it, a request whose body cannot be replayed, and errors that
-// repeating cannot fix. Requests that are not idempotent are also marked
+// closed. An outcome that must not be repeated comes as a
+// resilience.Permanent error, so no retry policy repeats it: a request
+// that is not idempotent (unless Config.RetryAll) failing in a way that
+// does not prove the server never took it, a request whose body cannot be
+// replayed, and errors that repeating cannot fix. Requests that are not idempotent are also marked
 // with resilience.WithoutRepeat, so hedging sends them once.
 //
 // Policies bound the time to the response headers. Reading the returned
