@@ -16,6 +16,7 @@ import (
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/httpx"
+	"github.com/go-resilience/resilience/ratelimit"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -282,4 +283,22 @@ func TestMiddlewareTimeoutAnswerPanicsPropagateOnTheRequestsGoroutine(t *testing
 			assert.PanicsWithValue(t, "bug", func() { h.ServeHTTP(httptest.NewRecorder(), req) }, "the panic, unchanged, on the request's goroutine")
 		})
 	}
+}
+
+func TestMiddlewareRateLimitOnRejectedPanicPropagatesAndTheSlotStaysFree(t *testing.T) {
+	mock := clock.NewMock()
+	h := newMiddleware(t, httpx.ServerConfig{
+		MaxConcurrent: 1,
+		RateLimit: ratelimit.Config[int]{
+			Rate: 1, Period: time.Minute, Burst: 1,
+			OnRejected: func(context.Context, error) { panic("bug") },
+		},
+		Clock: mock,
+	}, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	ctx := context.Background()
+
+	assert.Equal(t, http.StatusOK, srvServe(h, ctx).Code)
+	assert.PanicsWithValue(t, "bug", func() { srvServe(h, ctx) }, "the panic, unchanged")
+	mock.Add(time.Minute)
+	assert.Equal(t, http.StatusOK, srvServe(h, ctx).Code, "the next permit is served: nothing stayed taken")
 }
