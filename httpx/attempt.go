@@ -48,6 +48,21 @@ type call struct {
 	sent    atomic.Pointer[http.Response]
 	held    atomic.Bool
 	discard func(*http.Response) // c.keepSent, bound once per pooled call
+
+	// The bodies of every response the attempts produced, newest first,
+	// linked through body.link: what a panic leaves unreturned is closed.
+	bodies atomic.Pointer[body]
+}
+
+// track adds b, the body of a response an attempt produced, to c.bodies.
+func (c *call) track(b *body) {
+	for {
+		head := c.bodies.Load()
+		b.link = head
+		if c.bodies.CompareAndSwap(head, b) {
+			return
+		}
+	}
 }
 
 // keepSent is the discard func of a request that must not be repeated: it
@@ -91,11 +106,40 @@ func (t *Transport) call(req *http.Request, policies bool) *call {
 
 // done closes the request body if no attempt took it, and recycles c.
 func (t *Transport) done(c *call) {
-	if (c.mode == bodyRewind || c.mode == bodyOnce) && !c.taken.Load() {
-		closeBody(c.req)
+	c.closeUntaken()
+	for b := c.bodies.Load(); b != nil; {
+		// The returned body must not keep the discarded ones reachable.
+		b, b.link = b.link, nil
 	}
 	*c = call{fn: c.fn, discard: c.discard}
 	t.calls.Put(c)
+}
+
+// closeUntaken closes the request body if no attempt took it.
+func (c *call) closeUntaken() {
+	if (c.mode == bodyRewind || c.mode == bodyOnce) && !c.taken.Load() {
+		closeBody(c.req)
+	}
+}
+
+// abandon releases what a RoundTrip that is panicking holds: the request
+// body, if no attempt took it, and the body of every response its
+// attempts produced that is not closed yet, drained (bounded) and closed
+// as a discarded one. c, nil if the panic came before there was one, is
+// not recycled.
+func (t *Transport) abandon(req *http.Request, c *call) {
+	if c == nil {
+		closeBody(req)
+		return
+	}
+	c.closeUntaken()
+	max := t.maxDrain
+	if max == 0 {
+		max = defaultMaxDrain
+	}
+	for b := c.bodies.Load(); b != nil; b = b.link {
+		b.abandon(max)
+	}
 }
 
 // prepare chooses how attempts get the request body, buffering it when
@@ -210,7 +254,9 @@ func (c *call) attempt(ctx context.Context) (*http.Response, error) {
 	}
 	if b != nil {
 		b.hold.Keep()
-		if !wrapBody(resp, b) {
+		if wrapBody(resp, b) {
+			c.track(b)
+		} else {
 			b.hold.Release()
 		}
 	}

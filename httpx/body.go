@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resilience/resilience"
@@ -20,18 +21,37 @@ const drainTimeout = time.Second
 // the request the attempt sent, which the inner transport keeps until the
 // body is done. One allocation serves all three.
 type body struct {
-	rc   io.ReadCloser
-	hold resilience.Hold
-	sent attemptRequest
+	rc       io.ReadCloser
+	hold     resilience.Hold
+	sent     attemptRequest
+	closed   atomic.Bool
+	upgraded bool  // rc is an upgraded connection (101), with no end to drain to
+	link     *body // the call's previous body, see call.bodies
 }
 
 func (b *body) Read(p []byte) (int, error) { return b.rc.Read(p) }
 
-// Close closes the body and releases the attempt.
+// Close closes the body and releases the attempt. Closing it again does
+// nothing.
 func (b *body) Close() error {
+	if b.closed.Swap(true) {
+		return nil
+	}
 	err := b.rc.Close()
 	b.hold.Release()
 	return err
+}
+
+// abandon drains (bounded, unless upgraded) and closes b if nobody closed
+// it: a response a panic left behind.
+func (b *body) abandon(maxDrain int64) {
+	if b.closed.Load() {
+		return
+	}
+	if maxDrain > 0 && !b.upgraded {
+		b.drain(maxDrain)
+	}
+	b.Close()
 }
 
 // drain reads and drops at most max bytes of a discarded body, for at most
@@ -60,6 +80,7 @@ func wrapBody(resp *http.Response, b *body) bool {
 	}
 	b.rc = resp.Body
 	if w, ok := resp.Body.(io.Writer); ok && resp.StatusCode == http.StatusSwitchingProtocols {
+		b.upgraded = true
 		resp.Body = &switchingBody{body: b, w: w}
 		return true
 	}

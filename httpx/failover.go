@@ -51,10 +51,17 @@ type Endpoint struct {
 	URL string
 
 	// Weight is the endpoint's share of requests under the Weighted
-	// strategy, relative to the others'. 0 means 1. Other strategies
-	// ignore it.
+	// strategy, relative to the others'. 0 means 1. The weights of all
+	// endpoints may sum to at most 2147483647 (math.MaxInt32), whatever the
+	// strategy, so that the weighted arithmetic cannot overflow. Other
+	// strategies ignore it.
 	Weight int
 }
+
+// maxWeightSum is the largest sum of a Failover's endpoint weights. The
+// smooth weighted round robin's counters stay within a few times the sum,
+// so with int64 counters this leaves ample room, on 32-bit platforms too.
+const maxWeightSum = 1<<31 - 1
 
 // FailoverConfig configures a [Failover]. Endpoints is required; every
 // other field's zero value means a default.
@@ -125,6 +132,7 @@ func (c FailoverConfig) Validate() error {
 		return foConfigError("Endpoints", "[]", "must list at least one endpoint")
 	}
 	seen := make(map[string]bool, len(c.Endpoints))
+	var weights int64 // the sum of the weights so far, 0 counting as 1
 	for i, ep := range c.Endpoints {
 		if _, err := foParseBase(ep.URL); err != nil {
 			return foConfigError(fmt.Sprintf("Endpoints[%d].URL", i), fmt.Sprintf("%q", ep.URL), err.Error())
@@ -136,6 +144,12 @@ func (c FailoverConfig) Validate() error {
 		if ep.Weight < 0 {
 			return foConfigError(fmt.Sprintf("Endpoints[%d].Weight", i), ep.Weight, "must be >= 0 (0 = 1)")
 		}
+		// Compare by subtraction: the sum itself could overflow.
+		if w := int64(max(ep.Weight, 1)); w > maxWeightSum-weights {
+			return foConfigError(fmt.Sprintf("Endpoints[%d].Weight", i), ep.Weight,
+				fmt.Sprintf("must keep the sum of weights at most %d (the endpoints before it weigh %d)", maxWeightSum, weights))
+		}
+		weights += int64(max(ep.Weight, 1))
 	}
 	switch {
 	case c.Strategy < Ordered || c.Strategy > LeastInFlight:
@@ -232,7 +246,9 @@ func foParseBase(raw string) (*url.URL, error) {
 // Most callers set it as an http.Client's Transport, or as the Next of a
 // [Transport] whose policies (retry, timeout) then wrap the whole
 // failover. A Failover with active health checks runs one goroutine;
-// Close stops it. A Failover is safe for concurrent use.
+// Close stops it. Nothing a user supplies can crash the process from that
+// goroutine: a panic there is recovered and reported (see [PanicError]).
+// A Failover is safe for concurrent use.
 type Failover struct {
 	next        http.RoundTripper
 	eps         []*foEndpoint
@@ -252,9 +268,9 @@ type Failover struct {
 	health  *foHealth
 	healthy atomic.Int64 // endpoints whose health check passes
 
-	stop      context.CancelFunc // stops the health-check goroutine
-	done      chan struct{}      // closed when that goroutine has returned
-	closeOnce sync.Once
+	stop     context.CancelFunc // stops the health-check goroutine
+	done     chan struct{}      // closed when that goroutine has returned
+	checkers sync.Map           // ids of the goroutines running background checks: Close there must not wait
 }
 
 // foEndpoint is one endpoint and its state.
@@ -262,7 +278,7 @@ type foEndpoint struct {
 	url     string   // as configured
 	base    *url.URL // parsed url
 	health  *url.URL // the health-check URL
-	weight  int
+	weight  int64
 	breaker *circuitbreaker.Breaker[*http.Response]
 
 	inFlight atomic.Int64
@@ -270,7 +286,7 @@ type foEndpoint struct {
 	failures atomic.Uint64
 	healthy  atomic.Bool
 
-	current int // smooth weighted round robin; guarded by Failover.mu
+	current int64 // smooth weighted round robin; guarded by Failover.mu
 
 	// Health-check streaks; guarded by foHealth.mu.
 	passes, fails int
@@ -310,7 +326,7 @@ func NewFailover(cfg FailoverConfig) (*Failover, error) {
 			url:     ep.URL,
 			base:    base,
 			health:  f.health.target(base),
-			weight:  max(ep.Weight, 1),
+			weight:  int64(max(ep.Weight, 1)),
 			breaker: circuitbreaker.New(cfg.breakerConfig(ep.URL)),
 		}
 		e.healthy.Store(true)
@@ -327,13 +343,19 @@ func NewFailover(cfg FailoverConfig) (*Failover, error) {
 // and returns once their goroutine has ended. Requests may still be sent
 // after Close; endpoints then keep the health they last had. Close is
 // safe to call more than once and always returns nil.
+//
+// Called from the checks themselves (OnCheck, the Observer, or Next
+// during a background check), Close cannot wait for the goroutine it
+// runs on: it stops the checks and returns at once, and the checker ends
+// when that callback returns, calling back no more.
 func (f *Failover) Close() error {
-	f.closeOnce.Do(func() {
-		if f.stop != nil {
-			f.stop()
-			<-f.done
-		}
-	})
+	if f.stop == nil {
+		return nil
+	}
+	f.stop()
+	if !f.onChecker() {
+		<-f.done
+	}
 	return nil
 }
 

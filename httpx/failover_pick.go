@@ -113,7 +113,7 @@ func (f *Failover) pickWeighted() int {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	best, total := -1, 0
+	best, total := -1, int64(0)
 	for i, e := range f.eps {
 		if !ok[i] {
 			continue

@@ -31,7 +31,10 @@ var (
 // RoundTrip sends req to the endpoints in the order of the strategy until
 // one answers; see [Failover]. It never modifies req, closes req.Body on
 // every path, and returns a non-nil response or a non-nil error, never
-// both.
+// both. A panic in Next, FailureIf, OnFailover, the Observer or a
+// breaker's hook propagates unchanged, after the request body and every
+// response not returned have been closed and the attempt has left its
+// endpoint's in-flight count.
 func (f *Failover) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidRequest)
@@ -42,11 +45,36 @@ func (f *Failover) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	var buf [foStackEndpoints]int
 	r := foRun{f: f, req: req, repeatable: f.retryAll || idempotent(req)}
+	returned := false
+	defer func() {
+		if !returned {
+			r.abandon()
+		}
+	}()
 	resp, err := r.run(f.order(buf[:0]))
+	returned = true
 	if !r.bodyUsed {
 		foCloseBody(req.Body)
 	}
 	return resp, err
+}
+
+// abandon releases what a RoundTrip that is panicking (in FailureIf,
+// OnFailover, the Observer, a breaker's hook or Next) holds, so that the
+// panic leaves nothing open or in flight: the request body if no attempt
+// took it, a replayed body not yet sent, and the responses not returned.
+func (r *foRun) abandon() {
+	if !r.bodyUsed {
+		foCloseBody(r.req.Body)
+	}
+	if r.unsent != nil && r.unsent != r.req.Body {
+		foCloseBody(r.unsent)
+	}
+	for _, resp := range [...]*http.Response{r.judged, r.pending} {
+		if resp != nil {
+			foCloseBody(resp.Body)
+		}
+	}
 }
 
 // foRun is the state of one RoundTrip.
@@ -62,6 +90,11 @@ type foRun struct {
 	pending *http.Response // the last failure response, body unread
 	kept    *http.Response // an earlier failure response, body buffered
 	errs    []error        // one *EndpointError per endpoint tried or skipped
+
+	// For abandon: the body of the next attempt until it is sent, and the
+	// response being judged, until it is returned or becomes pending.
+	unsent io.ReadCloser
+	judged *http.Response
 }
 
 func (r *foRun) run(order []int) (*http.Response, error) {
@@ -80,16 +113,20 @@ func (r *foRun) run(order []int) (*http.Response, error) {
 			r.errs = append(r.errs, err)
 			break
 		}
+		r.unsent = body
 		permit, err := e.breaker.Allow(ctx)
 		if err != nil { // the request never left
 			if body != r.req.Body {
 				foCloseBody(body)
 			}
+			r.unsent = nil
 			r.errs = append(r.errs, &EndpointError{Endpoint: e.url, Err: err})
 			continue
 		}
 		resp, err := r.attempt(ctx, e, body, permit)
+		r.judged = resp
 		if !r.f.failureIf(resp, err) {
+			r.judged = nil
 			return resp, err
 		}
 		e.failures.Add(1)
@@ -101,6 +138,7 @@ func (r *foRun) run(order []int) (*http.Response, error) {
 		r.errs = append(r.errs, epErr)
 		if ctx.Err() != nil || !r.mayMoveOn(resp, err) {
 			if resp != nil {
+				r.judged = nil
 				return resp, nil
 			}
 			// An earlier failure response must not hide that this attempt
@@ -108,7 +146,7 @@ func (r *foRun) run(order []int) (*http.Response, error) {
 			r.kept = nil
 			break
 		}
-		r.pending = resp
+		r.pending, r.judged = resp, nil
 		r.movedOn(ctx, epErr)
 	}
 	return r.result(ctx)
@@ -184,18 +222,28 @@ func (r *foRun) attempt(ctx context.Context, e *foEndpoint, body io.ReadCloser, 
 	}
 	out := e.rewrite(actx, r.req, body)
 	r.sent++
+	r.unsent = nil // next has it, and closes it
 	e.attempts.Add(1)
 	e.inFlight.Add(1)
-	returned := false
+	var resp *http.Response
+	stage := 0 // 1 once next returned, 2 once the breaker was told
 	defer func() {
-		if !returned { // next panicked: the panic goes on, the attempt ends here
+		// A panic goes on; the attempt ends here.
+		switch stage {
+		case 0: // in next
 			e.inFlight.Add(-1)
 			cancel()
 			permit.Done(nil, errFoPanic)
+		case 1: // in the breaker's hooks (FailureIf, OnStateChange)
+			if resp != nil {
+				foCloseBody(resp.Body)
+			}
+			e.inFlight.Add(-1)
+			cancel()
 		}
 	}()
 	resp, err := r.f.next.RoundTrip(out)
-	returned = true
+	stage = 1
 	if err != nil || resp == nil {
 		if resp != nil { // a RoundTripper breaking its contract
 			foCloseBody(resp.Body)
@@ -210,6 +258,7 @@ func (r *foRun) attempt(ctx context.Context, e *foEndpoint, body io.ReadCloser, 
 	} else {
 		permit.Done(resp, err)
 	}
+	stage = 2
 	if resp == nil {
 		e.inFlight.Add(-1)
 		cancel()
@@ -244,7 +293,6 @@ func (r *foRun) releasePending() {
 	if resp == nil {
 		return
 	}
-	r.pending = nil
 	var stop func() bool
 	if b, ok := resp.Body.(*foBody); ok { // bound the drain in time: cut it by cancelling the attempt
 		stop = time.AfterFunc(drainTimeout, b.cancel).Stop
@@ -254,6 +302,7 @@ func (r *foRun) releasePending() {
 		stop()
 	}
 	resp.Body.Close()
+	r.pending = nil // only now: abandon closes it if reading it panics
 	if err == nil && len(buf) <= foKeepLimit {
 		resp.Body = io.NopCloser(bytes.NewReader(buf))
 		resp.ContentLength = int64(len(buf))

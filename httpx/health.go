@@ -57,7 +57,10 @@ type HealthCheck struct {
 	HealthyAfter int
 
 	// OnCheck, if set, is called after every check with its result, once
-	// the round it belongs to has ended. nil means no hook.
+	// the round it belongs to has ended. nil means no hook. On the
+	// Failover's own checker goroutine a panic in it is recovered and
+	// reported to the Observer (see [PanicError]); it may call Close,
+	// which then returns at once, and no callback follows.
 	OnCheck func(HealthResult)
 }
 
@@ -157,16 +160,35 @@ func (f *Failover) startHealthChecks(interval time.Duration) {
 	go func() {
 		defer close(f.done)
 		defer ticker.Stop()
-		f.CheckHealth(ctx)
+		defer f.checking(goroutineID())()
+		f.round(ctx, true)
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-ticker.C:
-				f.CheckHealth(ctx)
+				f.round(ctx, true)
 			}
 		}
 	}()
+}
+
+// checking records that the goroutine id runs the background checks,
+// until the func it returns is called, so that Close called there (from a
+// callback) does not wait for the goroutine it is running on.
+func (f *Failover) checking(id uint64) (done func()) {
+	if id == 0 {
+		return func() {}
+	}
+	f.checkers.Store(id, struct{}{})
+	return func() { f.checkers.Delete(id) }
+}
+
+// onChecker reports whether the calling goroutine runs the background
+// checks.
+func (f *Failover) onChecker() bool {
+	_, ok := f.checkers.Load(goroutineID())
+	return ok
 }
 
 // CheckHealth runs one round of health checks now: every endpoint is
@@ -175,33 +197,122 @@ func (f *Failover) startHealthChecks(interval time.Duration) {
 // round cut short by ctx changes nothing. Rounds never overlap: a call
 // made during a round waits for it. The Failover's own checks call it
 // every Interval; tests and readiness probes may call it directly.
+//
+// A panic in Next during one of the checks, or in OnCheck, propagates to
+// the caller of CheckHealth unchanged (a round cut short by a panic in
+// Next changes nothing). The Failover's own checks, which have no caller
+// to propagate it to, recover it instead: see [PanicError].
 func (f *Failover) CheckHealth(ctx context.Context) {
+	if p := f.round(ctx, false); p != nil {
+		panic(p.Value)
+	}
+}
+
+// round runs one round of checks (see CheckHealth). On the background
+// checker (background) it recovers every panic: a check that panicked
+// failed with a *PanicError, and that and a panic of OnCheck are reported
+// to the observer; it stops calling back once ctx is done (Close called
+// from a callback). Otherwise a check that panicked ends the round,
+// changing nothing, and round returns the panic for the caller to
+// propagate; callbacks' panics propagate by themselves.
+func (f *Failover) round(ctx context.Context, background bool) *PanicError {
 	h := f.health
 	results := make([]HealthResult, len(f.eps))
+	panics := make([]*PanicError, len(f.eps))
 	h.mu.Lock()
 	var wg sync.WaitGroup
 	for i, e := range f.eps {
 		results[i].Endpoint = e.url
-		wg.Go(func() { results[i].Err = f.check(ctx, e) })
+		wg.Go(func() {
+			if background {
+				defer f.checking(goroutineID())()
+			}
+			results[i].Err, panics[i] = f.safeCheck(ctx, e)
+		})
 	}
 	wg.Wait()
+	if !background {
+		for _, p := range panics {
+			if p != nil {
+				h.mu.Unlock()
+				return p
+			}
+		}
+	}
 	if ctx.Err() != nil {
 		h.mu.Unlock()
-		return
+		return nil
 	}
 	for i, e := range f.eps {
 		results[i].Healthy, results[i].Changed = f.record(e, results[i].Err)
 	}
 	h.mu.Unlock()
 
-	for _, res := range results {
-		if h.onCheck != nil {
-			h.onCheck(res)
+	for i, res := range results {
+		if !background {
+			f.announce(ctx, res)
+			continue
 		}
-		if res.Changed && resilience.Observing(f.observer) {
-			f.emitHealth(ctx, res)
+		if ctx.Err() != nil { // a callback closed the Failover: the checker stops
+			return nil
+		}
+		if panics[i] != nil {
+			f.reportPanic(ctx, res.Endpoint, res.Err)
+		}
+		f.announceRecovering(ctx, res)
+	}
+	return nil
+}
+
+// reportPanic tells the observer of a panic recovered on the checker, as
+// a resilience.EventFailure with err, which wraps a *PanicError. A panic
+// of the observer itself is dropped.
+func (f *Failover) reportPanic(ctx context.Context, endpoint string, err error) {
+	if resilience.Observing(f.observer) {
+		recovering(func() {
+			resilience.Emit(ctx, f.observer, resilience.Event{
+				Policy: "httpx", Name: f.healthName(endpoint), Kind: resilience.EventFailure, Err: err,
+			})
+		})
+	}
+}
+
+// announce passes res to OnCheck and, if it changed the endpoint's
+// health, to the observer.
+func (f *Failover) announce(ctx context.Context, res HealthResult) {
+	if f.health.onCheck != nil {
+		f.health.onCheck(res)
+	}
+	if res.Changed && resilience.Observing(f.observer) {
+		f.emitHealth(ctx, res)
+	}
+}
+
+// announceRecovering is announce on the background checker, where a
+// panic would crash the process: a panic of OnCheck is reported to the
+// observer as a resilience.EventFailure with a *PanicError, and one of the
+// observer is dropped, there being nobody left to tell.
+func (f *Failover) announceRecovering(ctx context.Context, res HealthResult) {
+	if f.health.onCheck != nil {
+		if p := recovering(func() { f.health.onCheck(res) }); p != nil {
+			f.reportPanic(ctx, res.Endpoint, fmt.Errorf("httpx: HealthCheck.OnCheck for %s: %w", res.Endpoint, p))
 		}
 	}
+	if res.Changed && resilience.Observing(f.observer) {
+		recovering(func() { f.emitHealth(ctx, res) })
+	}
+}
+
+// recovering calls fn and returns the panic it raised, if any (a
+// runtime.Goexit ends the goroutine all the same).
+func recovering(fn func()) (p *PanicError) {
+	defer func() {
+		if v := recover(); v != nil {
+			p = newPanicError(v)
+		}
+	}()
+	fn()
+	return nil
 }
 
 // record applies one check's outcome to e's streaks and health and
@@ -230,11 +341,16 @@ func (f *Failover) record(e *foEndpoint, err error) (healthy, changed bool) {
 	return healthy, true
 }
 
-func (f *Failover) emitHealth(ctx context.Context, res HealthResult) {
-	name := res.Endpoint
+// healthName is the Name of the health events of endpoint.
+func (f *Failover) healthName(endpoint string) string {
 	if f.name != "" {
-		name = f.name + " " + res.Endpoint
+		return f.name + " " + endpoint
 	}
+	return endpoint
+}
+
+func (f *Failover) emitHealth(ctx context.Context, res HealthResult) {
+	name := f.healthName(res.Endpoint)
 	from, to := "healthy", "unhealthy"
 	if res.Healthy {
 		from, to = to, from
@@ -245,7 +361,31 @@ func (f *Failover) emitHealth(ctx context.Context, res HealthResult) {
 	})
 }
 
-// check asks one endpoint whether it is healthy; nil means it is.
+// safeCheck is check, with a panic of Next recovered: the check failed,
+// with an error wrapping p, which is also returned.
+func (f *Failover) safeCheck(ctx context.Context, e *foEndpoint) (err error, p *PanicError) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		// recover is nil only under runtime.Goexit: since Go 1.21,
+		// panic(nil) panics with a *runtime.PanicNilError.
+		if v := recover(); v != nil {
+			p = newPanicError(v)
+			err = fmt.Errorf("httpx: health check of %s: %w", e.health.Redacted(), p)
+		} else {
+			err = fmt.Errorf("httpx: health check of %s: Next called runtime.Goexit", e.health.Redacted())
+		}
+	}()
+	err = f.check(ctx, e)
+	returned = true
+	return err, nil
+}
+
+// check asks one endpoint whether it is healthy; nil means it is. A
+// response without a body is judged by its status, and neither a response
+// nor an error is a failed check, as for requests.
 func (f *Failover) check(ctx context.Context, e *foEndpoint) error {
 	h := f.health
 	ctx, cancel := srvWithTimeout(ctx, h.clock, h.timeout)
@@ -255,11 +395,19 @@ func (f *Failover) check(ctx context.Context, e *foEndpoint) error {
 		return err
 	}
 	resp, err := f.next.RoundTrip(req)
-	if err != nil {
+	if err != nil || resp == nil {
+		if resp != nil && resp.Body != nil { // a RoundTripper breaking its contract
+			resp.Body.Close()
+		}
+		if err == nil {
+			err = errFoNilResponse
+		}
 		return fmt.Errorf("httpx: health check of %s: %w", e.health.Redacted(), err)
 	}
-	drain(resp.Body, healthDrainLimit)
-	resp.Body.Close()
+	if resp.Body != nil {
+		drain(resp.Body, healthDrainLimit)
+		resp.Body.Close()
+	}
 	if h.expect == 0 && resp.StatusCode/100 == 2 || resp.StatusCode == h.expect {
 		return nil
 	}

@@ -142,9 +142,13 @@ func srvConfigError(field string, value any, rule string) error {
 //
 // A request is answered once: by the handler, or by the middleware when
 // the handler did not run or had not written its headers by the
-// deadline, never both. A panic in the handler propagates (net/http
+// deadline, never both. A panic in the handler, a policy, Reject or the
+// Observer propagates unchanged on the request's goroutine (net/http
 // recovers it) after the middleware released the request's slot and
-// permit. The handlers it returns are safe for concurrent use.
+// permit; a timeout answer is written from a timer's goroutine, and a
+// panic of Reject or the Observer there is carried over to the request's
+// goroutine, raised when the handler returns. The handlers it returns are
+// safe for concurrent use.
 func Middleware(cfg ServerConfig) (func(http.Handler) http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -220,13 +224,13 @@ func (h *srvHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var cancel context.CancelFunc
 		sw.parent = ctx
 		ctx, cancel = srvWithTimeout(ctx, s.clock, s.timeout)
+		defer cancel() // even when finish panics
 		sw.deadline = ctx
 		sw.header = w.Header().Clone()
 		stop := context.AfterFunc(ctx, sw.expire)
 		defer func() {
 			stop()
 			sw.finish()
-			cancel()
 		}()
 	} else {
 		defer sw.finish()

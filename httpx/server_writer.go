@@ -42,6 +42,11 @@ type srvWriter struct {
 	hijacked bool           // the handler took the connection
 	done     bool           // ServeHTTP is returning: w must not be touched any more
 	expiring sync.WaitGroup // a timeout answer being written
+
+	// A panic of the timeout answer (Reject, the Observer) on the timer's
+	// goroutine, where it would crash the process; finish raises it on
+	// the request's. Written before expiring.Done, read after Wait.
+	expirePanic *PanicError
 }
 
 // Header returns the handler's header map.
@@ -214,18 +219,24 @@ func (sw *srvWriter) expire() {
 	sw.expiring.Add(1)
 	sw.mu.Unlock()
 	defer sw.expiring.Done()
-	sw.s.emitTimeout(sw.req.Context())
-	sw.s.answerNow(sw.w, sw.req, ErrServerTimeout) // the client has its answer now, not when the handler returns
+	sw.expirePanic = recovering(func() {
+		sw.s.emitTimeout(sw.req.Context())
+		sw.s.answerNow(sw.w, sw.req, ErrServerTimeout) // the client has its answer now, not when the handler returns
+	})
 }
 
 // finish marks the response complete: no timeout answer may start, and
 // one in progress is waited for, because w is unusable once ServeHTTP
-// returns.
+// returns. A panic of that answer is raised here, on the request's
+// goroutine, unchanged.
 func (sw *srvWriter) finish() {
 	sw.mu.Lock()
 	sw.done = true
 	sw.mu.Unlock()
 	sw.expiring.Wait()
+	if p := sw.expirePanic; p != nil {
+		panic(p.Value)
+	}
 }
 
 func (s *srvShared) emitTimeout(ctx context.Context) {

@@ -122,12 +122,15 @@ func (c Config) Validate() error {
 // failure status ([IsFailure]: 408, 429, 500, 502, 503, 504) comes with a
 // [*StatusError], so policies with the default FailureIf treat it as a
 // failure; when they give up on it (say, a 503 after the last retry) the
-// caller gets that response, body intact, with a nil error. An outcome that
-// must not be repeated comes as a resilience.Permanent error, so no retry
-// policy repeats it: a request that is not idempotent (unless
-// Config.RetryAll) failing in a way that does not prove the server never
-// took it, a request whose body cannot be replayed, and errors that
-// repeating cannot fix. Requests that are not idempotent are also marked
+// caller gets that response, body intact, with a nil error. So does a
+// response that a retry's FailureIf failed without an error. Any other
+// error the policies return with a response (one a policy of the user's
+// made of it) reaches the caller, and that response's body is drained and
+// closed. An outcome that must not be repeated comes as a
+// resilience.Permanent error, so no retry policy repeats it: a request
+// that is not idempotent (unless Config.RetryAll) failing in a way that
+// does not prove the server never took it, a request whose body cannot be
+// replayed, and errors that repeating cannot fix. Requests that are not idempotent are also marked
 // with resilience.WithoutRepeat, so hedging sends them once.
 //
 // Policies bound the time to the response headers. Reading the returned
@@ -194,6 +197,9 @@ func New(cfg Config) *Transport {
 
 // RoundTrip sends req through the policies and returns the outcome they
 // settle on: a response with a nil error, or a nil response with the error.
+// A panic in PerHost, a policy or the inner transport propagates
+// unchanged, after the request body and every response the attempts
+// produced have been closed.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("%w: httpx: nil request", resilience.ErrInvalidArgument)
@@ -202,10 +208,21 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
+	// A panic in anything of the user's (PerHost, a policy, the inner
+	// transport) propagates unchanged; on its way out, the request body
+	// and every response the attempts produced are closed.
+	var c *call
+	returned := false
+	defer func() {
+		if !returned {
+			t.abandon(req, c)
+		}
+	}()
 	exec := t.executor(req.URL)
-	c := t.call(req, exec != nil)
+	c = t.call(req, exec != nil)
 	if err := c.prepare(); err != nil {
 		t.done(c)
+		returned = true
 		return nil, err
 	}
 	var (
@@ -225,6 +242,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err = c.outcome(resp, err)
 	}
 	t.done(c)
+	returned = true
 	return t.settle(resp, err)
 }
 
@@ -244,12 +262,26 @@ func (t *Transport) settle(resp *http.Response, err error) (*http.Response, erro
 	// The policies gave up on a response they judged a failure (a 503
 	// after every retry, a status the user's FailureIf rejects): it is the
 	// server's answer, and a RoundTripper returns it without an error.
-	var se *StatusError
-	if errors.As(err, &se) || errors.Is(err, retry.ErrExhausted) {
+	// Any other error (one a response-checking policy made of a response)
+	// is the policy's verdict and wins over the response it came with,
+	// which the caller, getting an error, will never close.
+	if serverAnswer(err) {
 		return resp, nil
 	}
-	t.discard(resp) // a policy's own error wins over the response it came with
+	t.discard(resp)
 	return nil, unmark(err)
+}
+
+// serverAnswer reports whether err, which came with a response, only
+// says the policies judged that response a failure: it is a *StatusError,
+// or a retry gave up on a result its FailureIf failed without an error.
+func serverAnswer(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return true
+	}
+	var ee *retry.ExhaustedError
+	return errors.As(err, &ee) && ee.Last == nil
 }
 
 // unmark removes the permanent mark that an attempt put on err for the
