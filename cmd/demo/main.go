@@ -90,6 +90,8 @@ func (d *demoObserver) Observe(_ context.Context, e resilience.Event) {
 		d.counts.timeouts.Add(1)
 	case e.Kind == resilience.EventRejected && e.Policy == "circuitbreaker":
 		d.counts.rejected.Add(1)
+	case e.Kind == resilience.EventRejected && e.Policy == "budget":
+		d.counts.refused.Add(1)
 	case e.Kind == resilience.EventStateChange:
 		d.state.Store(e.To)
 		d.mu.Lock()
@@ -133,6 +135,9 @@ upstream did for most of it.
   RA       retries that first waited the 1s a 429's Retry-After asked: such a call takes over 1s,
            which shows as a lone ~1s p99
   rej      attempts the open breaker refused without sending them
+  bud      retries the retry budget refused: retries may be at most 20% of the last 10s's
+           requests, or 10 a second if that is more; a refused retry leaves the failure to the
+           fallback, so seconds after a run of failures show cached answers and few retries
 `
 
 func run(out io.Writer, o options) {
@@ -187,8 +192,8 @@ func run(out io.Writer, o options) {
 	fmt.Fprintf(out, "plain:     http.Client{Timeout: 2s}\n")
 	fmt.Fprintf(out, "resilient: httpx.Standard (2s in all, %d attempts, %v per attempt, a breaker per host) + a fallback to the last good quote\n\n", maxAttempts, attemptTimeout)
 	fmt.Fprint(out, legend)
-	fmt.Fprintf(out, "\n%7s  %-9s | %12s %4s %9s | %16s %5s %6s %6s %9s %7s %4s %3s %4s | %s\n", "time", "upstream",
-		"plain: calls", "ok", "p99", "resilient: calls", "fresh", "cached", "failed", "p99", "retries", "tmo", "RA", "rej", "breaker")
+	fmt.Fprintf(out, "\n%7s  %-9s | %12s %4s %9s | %16s %5s %6s %6s %9s %7s %4s %3s %4s %4s | %s\n", "time", "upstream",
+		"plain: calls", "ok", "p99", "resilient: calls", "fresh", "cached", "failed", "p99", "retries", "tmo", "RA", "rej", "bud", "breaker")
 
 	ctx, cancel := context.WithDeadline(context.Background(), start.Add(o.duration))
 	defer cancel()
@@ -223,11 +228,11 @@ func run(out io.Writer, o options) {
 		prev = now
 		obs.mu.Lock()
 		defer obs.mu.Unlock()
-		fmt.Fprintf(out, "%7s  %-9s | %12d %4s %9s | %16d %5s %6s %6s %9s %7d %4d %3d %4d | %s\n",
+		fmt.Fprintf(out, "%7s  %-9s | %12d %4s %9s | %16d %5s %6s %6s %9s %7d %4d %3d %4d %4d | %s\n",
 			label, plainUp.phaseAt(time.Now().Add(-time.Second/2)).name, // the phase of most of the line's second
 			pc.calls(), pct(pc[fresh], pc.calls()), ms(pp99),
 			rc.calls(), pct(rc[fresh], rc.calls()), pct(rc[cached], rc.calls()), pct(rc[failed], rc.calls()), ms(rp99),
-			w.retries, w.timeouts, w.waited, w.rejected,
+			w.retries, w.timeouts, w.waited, w.rejected, w.refused,
 			obs.state.Load())
 	}
 	for {

@@ -15,7 +15,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // demoLine is one per-second line of the demo's table.
-var demoLine = regexp.MustCompile(`(?m)^\s*(\S+)\s+\S+\s+\|\s+(\d+)\s+(\S+)\s+\S+\s+\|\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+\S+\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\|`)
+var demoLine = regexp.MustCompile(`(?m)^\s*(\S+)\s+\S+\s+\|\s+(\d+)\s+(\S+)\s+\S+\s+\|\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+\S+\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\|`)
 
 // TestDemoRuns drives a short demo and checks that every number it prints
 // reconciles with the others: the lines add up to the summary, fresh +
@@ -25,7 +25,7 @@ func TestDemoRuns(t *testing.T) {
 	var out bytes.Buffer
 	run(&out, options{duration: 3 * time.Second, failureRate: 0.3, concurrency: 2, pace: 5 * time.Millisecond, seed: 7})
 	text := out.String()
-	for _, want := range []string{"Each line counts", "  tmo ", "  RA ", "  rej ", "summary", "Reading the summary"} {
+	for _, want := range []string{"Each line counts", "  tmo ", "  RA ", "  rej ", "  bud ", "summary", "Reading the summary"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("demo output lacks %q:\n%s", want, text)
 		}
@@ -38,7 +38,7 @@ func TestDemoRuns(t *testing.T) {
 		return n
 	}
 
-	var lines, plainCalls, resCalls, retries, rejected int
+	var lines, plainCalls, resCalls, retries, rejected, refused int
 	for _, m := range demoLine.FindAllStringSubmatch(text, -1) {
 		lines++
 		plainCalls += atoi(m[2])
@@ -51,6 +51,7 @@ func TestDemoRuns(t *testing.T) {
 		}
 		retries += atoi(m[8])
 		rejected += atoi(m[11])
+		refused += atoi(m[12])
 	}
 	if lines < 3 {
 		t.Fatalf("%d per-second lines, want at least 3:\n%s", lines, text)
@@ -83,6 +84,9 @@ func TestDemoRuns(t *testing.T) {
 	}
 	if got := row("attempts rejected by the open breaker", 2)[1]; atoi(got) != rejected {
 		t.Errorf("rejected %s, but the lines add up to %d", got, rejected)
+	}
+	if got := row("retries refused by the retry budget", 2)[1]; atoi(got) != refused {
+		t.Errorf("refused %s, but the lines add up to %d", got, refused)
 	}
 	sent := row("requests sent upstream", 2)
 	if atoi(sent[0]) != plainCalls {

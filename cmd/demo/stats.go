@@ -78,16 +78,17 @@ type policyCounts struct {
 	waited   atomic.Int64 // retries that waited what a Retry-After asked
 	timeouts atomic.Int64 // attempts cut by the attempt timeout
 	rejected atomic.Int64 // attempts the open breaker refused, never sent
+	refused  atomic.Int64 // retries the retry budget refused
 }
 
-type countsSnapshot struct{ retries, waited, timeouts, rejected int64 }
+type countsSnapshot struct{ retries, waited, timeouts, rejected, refused int64 }
 
 func (c *policyCounts) snapshot() countsSnapshot {
-	return countsSnapshot{c.retries.Load(), c.waited.Load(), c.timeouts.Load(), c.rejected.Load()}
+	return countsSnapshot{c.retries.Load(), c.waited.Load(), c.timeouts.Load(), c.rejected.Load(), c.refused.Load()}
 }
 
 func (a countsSnapshot) minus(b countsSnapshot) countsSnapshot {
-	return countsSnapshot{a.retries - b.retries, a.waited - b.waited, a.timeouts - b.timeouts, a.rejected - b.rejected}
+	return countsSnapshot{a.retries - b.retries, a.waited - b.waited, a.timeouts - b.timeouts, a.rejected - b.rejected, a.refused - b.refused}
 }
 
 // pct returns part/whole as a percentage, "-" when whole is 0.

@@ -32,6 +32,7 @@ func printSummary(w io.Writer, plain, resilient *stats, plainSent, resilientSent
 	row("  of which waited a Retry-After", "0", fmt.Sprint(c.waited))
 	row("attempts cut by the attempt timeout", "0", fmt.Sprint(c.timeouts))
 	row("attempts rejected by the open breaker", "0", fmt.Sprint(c.rejected))
+	row("retries refused by the retry budget", "0", fmt.Sprint(c.refused))
 	fmt.Fprintf(w, `
 Reading the summary:
   - answered = fresh + cached: the fallback's cached quotes are answers, but stale ones; the fresh
