@@ -42,7 +42,7 @@ bench-http:
 	$(HTTPAB) -a bare -b resilience -workers 32
 	$(HTTPAB) -a bare -b resilience -workers 1
 
-## demo: the flaky-upstream demo (ends by itself in under a minute)
+## demo: the flaky-upstream demo: 10s of traffic; under a minute on a fresh clone, module download and build included
 demo:
 	$(GO) run ./cmd/demo
 

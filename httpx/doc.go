@@ -7,7 +7,7 @@
 //
 //	client := &http.Client{Transport: httpx.Standard(httpx.StandardConfig{})}
 //
-// It bounds each request to 30s, retries up to 3 attempts with jittered
+// It bounds each request to 30s, retries up to 5 attempts with jittered
 // exponential backoff or the server's Retry-After, keeps a circuit breaker
 // per host and bounds each attempt to 10s. [NewTransport] applies policies
 // of your own, outermost first, to every request; [New] adds per-host

@@ -18,14 +18,15 @@ import (
 const (
 	stdTotalTimeout   = 30 * time.Second
 	stdAttemptTimeout = 10 * time.Second
-	stdMaxAttempts    = 3
+	stdMaxAttempts    = 5
 	stdBackoffInitial = 500 * time.Millisecond
 	stdBackoffMax     = 5 * time.Second
 	stdMaxRetryAfter  = 30 * time.Second
-	stdBreakerWindow  = 30 * time.Second
+	stdBreakerWindow  = 5 * time.Second
 	stdBreakerMin     = 20
 	stdBreakerRate    = 0.5
-	stdBreakerOpen    = 5 * time.Second
+	stdBreakerOpen    = time.Second     // the first opening since the breaker was closed
+	stdBreakerOpenMax = 5 * time.Second // later ones double up to this
 )
 
 // StandardConfig tunes the standard stack of [Standard]. The zero value is
@@ -39,12 +40,13 @@ type StandardConfig struct {
 	TotalTimeout time.Duration
 
 	// MaxAttempts is the number of attempts in all, the first included.
-	// 0 = 3; 1 = never retry; -1 = no limit but TotalTimeout.
+	// 0 = 5; 1 = never retry; -1 = no limit but TotalTimeout.
 	MaxAttempts int
 
 	// Backoff gives the delay before each retry when the response asks
 	// for none (Retry-After). nil = retry.Exponential{Initial: 500ms,
-	// Max: 5s, Jitter: retry.FullJitter}: up to 500ms, then up to 1s, 2s...
+	// Max: 5s, Jitter: retry.EqualJitter}: 250-500ms, then 0.5-1s, 1-2s,
+	// 2-4s, so that the 5 attempts span at least 3.75s.
 	Backoff retry.Backoff
 
 	// MaxRetryAfter is the longest Retry-After the retry waits; a response
@@ -64,9 +66,11 @@ type StandardConfig struct {
 	// NoBudget leaves the retry budget out.
 	NoBudget bool
 
-	// Breaker configures the circuit breaker each host gets. nil = a 30s
+	// Breaker configures the circuit breaker each host gets. nil = a 5s
 	// time window that opens at a failure rate of 50% once it holds 20
-	// calls, stays open 5s, then lets one trial call through. A non-nil
+	// calls, stays open 1s, then lets one trial call through; each
+	// failed trial reopens it for twice as long, up to 5s (1s, 2s, 4s,
+	// 5s, 5s...), until a trial succeeds and closes it. A non-nil
 	// Breaker is used as given (its zero fields mean the circuitbreaker
 	// package's defaults); its Name, if empty, becomes the host key.
 	Breaker *circuitbreaker.Config[*http.Response]
@@ -125,20 +129,35 @@ func (c StandardConfig) Validate() error {
 //
 //  1. a total timeout of 30s (StandardConfig.TotalTimeout) up to the
 //     response headers;
-//  2. a retry: 3 attempts in all (MaxAttempts), waiting what a 429 or 503
+//  2. a retry: 5 attempts in all (MaxAttempts), waiting what a 429 or 503
 //     asks in Retry-After ([RetryAfter]) up to 30s (MaxRetryAfter), else
-//     exponential backoff with full jitter from 500ms, doubling, capped at
-//     5s (Backoff). A longer Retry-After, or a delay that would pass the
+//     exponential backoff with equal jitter from 500ms, doubling, capped
+//     at 5s (Backoff): 250-500ms, 0.5-1s, 1-2s, 2-4s, at least 3.75s in
+//     all. A longer Retry-After, or a delay that would pass the
 //     total timeout, ends the retry at once, returning the last response;
 //     an open breaker ends it too (no point waiting), and so does a retry
 //     budget shared by all requests of the transport that is spent: at
 //     most 20% of the last 10s's requests are retries, beyond a floor of 10
 //     retries a second (Budget, NoBudget);
-//  3. a circuit breaker per host (scheme://host:port): over a 30s window,
-//     open at a failure rate of 50% once it holds 20 calls, for 5s, then
-//     one trial call (Breaker, NoBreaker);
+//  3. a circuit breaker per host (scheme://host:port): over a 5s window,
+//     open at a failure rate of 50% once it holds 20 calls (attempts, as
+//     it sits inside the retry), for 1s, then one trial call; each failed
+//     trial doubles the next opening, up to 5s (Breaker, NoBreaker);
 //  4. a timeout of 10s per attempt (AttemptTimeout) up to the response
 //     headers.
+//
+// The numbers are chosen so that an upstream that refuses connections for
+// up to 2s costs no idempotent request: the retries outlast it whatever
+// the jitter draws, and the breaker, whose window holds the successes of
+// the seconds before, does not open (with 16 callers each sending a
+// request every 10ms; a caller sending less than about one request a
+// second per concurrent caller may see it open). A real outage is a
+// different matter: within about 5s the window holds more failures than
+// successes, the breaker opens and requests fail at once, the upstream
+// sees one trial per opening, and the callers see it back at most 5s after
+// it is. The retry budget caps the retries a failing host gets when the
+// requests keep coming whatever their outcome. docs/reliability.md has the
+// figures.
 //
 // Failures are those of [IsFailure]: transport errors and statuses 408,
 // 429, 500, 502, 503 and 504. Only idempotent requests are retried on any
@@ -230,7 +249,7 @@ func (c StandardConfig) budget() resilience.Budget {
 func (c StandardConfig) retryConfig() retry.Config[*http.Response] {
 	backoff := c.Backoff
 	if backoff == nil {
-		backoff = retry.Exponential{Initial: stdBackoffInitial, Max: stdBackoffMax, Jitter: retry.FullJitter}
+		backoff = retry.Exponential{Initial: stdBackoffInitial, Max: stdBackoffMax, Jitter: retry.EqualJitter}
 	}
 	attempts := c.MaxAttempts
 	if attempts == 0 {
@@ -261,7 +280,7 @@ func (c StandardConfig) breakerConfig() circuitbreaker.Config[*http.Response] {
 			WindowPeriod: stdBreakerWindow,
 			MinCalls:     stdBreakerMin,
 			FailureRate:  stdBreakerRate,
-			OpenDelay:    stdBreakerOpen,
+			OpenBackoff:  retry.Exponential{Initial: stdBreakerOpen, Max: stdBreakerOpenMax},
 		}
 	}
 	if b.Observer == nil {

@@ -2,7 +2,7 @@ package httpx_test
 
 import (
 	"context"
-	"github.com/go-resilience/resilience/internal/testkit"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +15,7 @@ import (
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/httpx"
+	"github.com/go-resilience/resilience/internal/testkit"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -136,8 +137,8 @@ func TestStandardReturnsLast503AfterAllRetries(t *testing.T) {
 	resp, err := (&http.Client{Transport: tr}).Get(up.URL)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-	assert.Equal(t, "Service Unavailable #3", readAll(t, resp), "the last body, intact")
-	assert.EqualValues(t, 3, up.hits.Load())
+	assert.Equal(t, "Service Unavailable #5", readAll(t, resp), "the last body, intact")
+	assert.EqualValues(t, 5, up.hits.Load(), "5 attempts")
 	assert.Equal(t, inner.responses.Load(), inner.closed.Load())
 }
 
@@ -259,4 +260,78 @@ func TestStandardNamesBreakersByHost(t *testing.T) {
 	require.NoError(t, err)
 	readAll(t, resp)
 	assert.Equal(t, []string{"billing " + up.URL}, names, "one breaker, named after its host, opened")
+}
+
+// closedAddr returns a loopback address nothing listens on: connecting to
+// it is refused.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
+
+// The standard retry outlasts a connection-refused blip of 2s whatever the
+// jitter draws: 5 attempts, delays with equal jitter that add up to at
+// least 3.75s.
+func TestStandardRetriesOutlastARefusedBlip(t *testing.T) {
+	clk := testkit.NewParkClock()
+	inner := newCounting(t)
+	tr := httpx.Standard(httpx.StandardConfig{Next: inner, Clock: clk})
+
+	done := roundTripAsync(tr, mustRequest(t, http.MethodGet, "http://"+closedAddr(t)+"/", nil))
+	var total time.Duration
+	var o outcome
+	for i, base := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second} {
+		var d time.Duration
+		select {
+		case d = <-clk.Parked:
+		case o = <-done:
+			t.Fatalf("gave up after %d delays (%v in all): %v", i, total, o.err)
+		}
+		assert.True(t, d >= base/2 && d <= base, "delay %d = %v, want in [%v, %v]", i+1, d, base/2, base)
+		total += d
+		clk.Add(d)
+	}
+	o = <-done
+	require.Error(t, o.err)
+	assert.ErrorContains(t, o.err, "connection refused")
+	assert.EqualValues(t, 5, inner.attempts.Load(), "attempts")
+	assert.GreaterOrEqual(t, total, 3750*time.Millisecond, "the retries span a 2s blip with room to spare")
+}
+
+// The standard breaker judges the last 5s only, opens for 1s at first, and
+// its later openings double up to 5s.
+func TestStandardBreakerOpensBrieflyFirst(t *testing.T) {
+	up := newUpstream(t, statuses(503))
+	clk := clock.NewMock()
+	tr := httpx.Standard(httpx.StandardConfig{Next: newCounting(t), MaxAttempts: 1, Clock: clk})
+	send := func() error {
+		resp, err := tr.RoundTrip(mustRequest(t, http.MethodGet, up.URL, nil))
+		if err == nil {
+			readAll(t, resp)
+		}
+		return err
+	}
+	for range 19 {
+		require.NoError(t, send(), "19 failures: below MinCalls")
+	}
+	clk.Add(5 * time.Second) // they leave the 5s window
+	for range 19 {
+		require.NoError(t, send(), "19 failures of a new window: below MinCalls")
+	}
+	require.NoError(t, send(), "the 20th failure in the window opens the breaker")
+	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second} {
+		err := send()
+		var open *circuitbreaker.OpenError
+		require.ErrorAs(t, err, &open, "opening %d", i+1)
+		assert.Equal(t, want, open.RetryAfter(), "opening %d lasts", i+1)
+		clk.Add(want - time.Millisecond)
+		require.ErrorIs(t, send(), circuitbreaker.ErrOpen, "opening %d: still open just before its end", i+1)
+		clk.Add(time.Millisecond)
+		require.NoError(t, send(), "opening %d over: the trial goes through, fails and reopens", i+1)
+	}
+	assert.EqualValues(t, 19+19+1+5, up.hits.Load(), "calls that reached the upstream")
 }

@@ -43,7 +43,8 @@ func answer(code int, retryAfter string) (*http.Response, *trackedBody) {
 // quickStandard is the standard stack with retries that do not wait
 // unless Retry-After says so.
 func quickStandard(next http.RoundTripper) *http.Client {
-	return &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: next, Backoff: retry.Constant(0), NoBreaker: true})}
+	// 3 attempts, whatever the preset's default: the tests count them.
+	return &http.Client{Transport: httpx.Standard(httpx.StandardConfig{Next: next, MaxAttempts: 3, Backoff: retry.Constant(0), NoBreaker: true})}
 }
 
 // TestBadInputAbsurdRetryAfter: a Retry-After that is malformed, negative

@@ -11,6 +11,13 @@
 //     intact or not at all, no non-idempotent request taken twice, no
 //     leaked goroutine, no response body left open, and a bounded number
 //     of connections.
+//   - The outage tests (outage_test.go) put a fault proxy that refuses
+//     connections (internal/faultserver.Proxy) between 16 callers and a
+//     healthy server, for 1s, 2s and 10s: httpx.Standard loses nothing to
+//     the blips, and in the outage its breaker opens, requests fail at
+//     once and the upstream gets fewer attempts than from the preset
+//     before its re-tune (outage_compare_test.go, soak build tag, runs
+//     both).
 //   - The bad-input tour (badinput_test.go) feeds every package nil
 //     contexts, nil funcs, nil and typed-nil policies, zero, negative and
 //     absurd configs, absurd Retry-After values, functions that panic or
