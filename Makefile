@@ -3,6 +3,7 @@
 MODULES := $(patsubst ./%,%,$(patsubst %/go.mod,%,$(shell find . -name go.mod -not -path './.git/*' | sort)))
 GO ?= go
 FUZZTIME ?= 10s
+STATICCHECK_VERSION ?= v0.8.2
 BENCHCOUNT ?= 6
 BENCHTIME ?= 1s
 HTTPPAIRS ?= 40
@@ -46,10 +47,14 @@ bench-http:
 demo:
 	$(GO) run ./cmd/demo
 
-## lint: gofmt, go vet and staticcheck-free checks every module passes
+## lint: gofmt, go vet and staticcheck (pinned, fetched through the module
+## proxy on first use) on every module
 lint:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
-	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+	@set -e; for m in $(MODULES); do \
+		echo "== $$m: go vet, staticcheck $(STATICCHECK_VERSION)"; \
+		(cd $$m && $(GO) vet ./... && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...); \
+	done
 
 ## fuzz: every fuzz target for FUZZTIME each
 fuzz:

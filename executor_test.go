@@ -116,7 +116,7 @@ func TestInvalidArguments(t *testing.T) {
 	}))
 	fn := func(context.Context) (int, error) { return 1, nil }
 	//lint:ignore SA1012 testing the nil ctx guard
-	_, err := exec.Execute(nil, fn) //nolint:staticcheck
+	_, err := exec.Execute(nil, fn)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "nil context")
 	_, err = exec.Execute(context.Background(), nil)
@@ -124,7 +124,8 @@ func TestInvalidArguments(t *testing.T) {
 	assert.Contains(t, err.Error(), "nil func")
 	err = exec.Run(context.Background(), nil)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument)
-	err = exec.Run(nil, func(context.Context) error { return nil }) //nolint:staticcheck
+	//lint:ignore SA1012 a nil ctx on purpose: Run must reject it with ErrInvalidArgument
+	err = exec.Run(nil, func(context.Context) error { return nil })
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument)
 
 	var zero resilience.Executor[int]
@@ -243,7 +244,8 @@ func TestConfigError(t *testing.T) {
 func TestCheckArgs(t *testing.T) {
 	fn := resilience.Func[int](func(context.Context) (int, error) { return 0, nil })
 	assert.NoError(t, resilience.CheckArgs(context.Background(), fn))
-	assert.ErrorIs(t, resilience.CheckArgs(nil, fn), resilience.ErrInvalidArgument) //nolint:staticcheck
+	//lint:ignore SA1012 a nil ctx on purpose: CheckArgs must reject it
+	assert.ErrorIs(t, resilience.CheckArgs(nil, fn), resilience.ErrInvalidArgument)
 	assert.ErrorIs(t, resilience.CheckArgs[int](context.Background(), nil), resilience.ErrInvalidArgument)
 	assert.True(t, strings.HasPrefix(resilience.ErrInvalidArgument.Error(), "resilience: "))
 }

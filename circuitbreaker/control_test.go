@@ -206,12 +206,12 @@ func TestShareAcrossResultTypes(t *testing.T) {
 
 func TestBadArguments(t *testing.T) {
 	b := circuitbreaker.New(circuitbreaker.Config[int]{})
-	//nolint:staticcheck // a nil ctx on purpose
+	//lint:ignore SA1012 a nil ctx on purpose: Execute must reject it with ErrInvalidArgument
 	_, err := b.Execute(nil, succeed)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "Execute(nil ctx)")
 	_, err = b.Execute(t.Context(), nil)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "Execute(nil fn)")
-	//nolint:staticcheck // a nil ctx on purpose
+	//lint:ignore SA1012 a nil ctx on purpose: Allow must reject it with ErrInvalidArgument
 	_, err = b.Allow(nil)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "Allow(nil ctx)")
 	assert.Zero(t, b.Metrics().Calls, "bad arguments are not calls")

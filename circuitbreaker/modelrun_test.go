@@ -120,6 +120,7 @@ func driveModel(t *testing.T, in chooser, more func(step int) bool, label string
 	}
 	// outcome decodes an outcome and the delay the model expects
 	// OpenDelayFunc to give for it; ignored: IgnoreIf picks it.
+	//lint:ignore ST1008 the outcome is decoded as the model reads it: the call's result, then what the breaker makes of it
 	outcome := func() (r int, err error, failed, ignored bool, delay time.Duration) {
 		switch in.intn(5) {
 		case 0, 1:

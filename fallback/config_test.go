@@ -72,7 +72,7 @@ func TestExecuteRejectsNilArguments(t *testing.T) {
 		return 0, nil
 	}})
 	for _, p := range []*fallback.Policy[int]{p, fallback.Chain[int](ok)} {
-		//nolint:staticcheck // a nil ctx is the point of the test
+		//lint:ignore SA1012 a nil ctx on purpose: Execute must reject it with ErrInvalidArgument
 		_, err := p.Execute(nil, ok)
 		assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "Execute(nil ctx)")
 		_, err = p.Execute(context.Background(), nil)

@@ -229,7 +229,7 @@ func TestCancelledBeforeExecute(t *testing.T) {
 
 func TestInvalidArguments(t *testing.T) {
 	p := hedge.New(hedge.Config[int]{})
-	//nolint:staticcheck // a nil ctx is the point
+	//lint:ignore SA1012 a nil ctx on purpose: Execute must reject it with ErrInvalidArgument
 	_, err := p.Execute(nil, func(context.Context) (int, error) { return 0, nil })
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument)
 	_, err = p.Execute(context.Background(), nil)

@@ -227,7 +227,7 @@ func (f *Failover) round(ctx context.Context, background bool) *PanicError {
 			if background {
 				defer f.checking(goroutineID())()
 			}
-			results[i].Err, panics[i] = f.safeCheck(ctx, e)
+			panics[i], results[i].Err = f.safeCheck(ctx, e)
 		})
 	}
 	wg.Wait()
@@ -363,7 +363,7 @@ func (f *Failover) emitHealth(ctx context.Context, res HealthResult) {
 
 // safeCheck is check, with a panic of Next recovered: the check failed,
 // with an error wrapping p, which is also returned.
-func (f *Failover) safeCheck(ctx context.Context, e *foEndpoint) (err error, p *PanicError) {
+func (f *Failover) safeCheck(ctx context.Context, e *foEndpoint) (p *PanicError, err error) {
 	returned := false
 	defer func() {
 		if returned {
@@ -380,7 +380,7 @@ func (f *Failover) safeCheck(ctx context.Context, e *foEndpoint) (err error, p *
 	}()
 	err = f.check(ctx, e)
 	returned = true
-	return err, nil
+	return nil, err
 }
 
 // check asks one endpoint whether it is healthy; nil means it is. A

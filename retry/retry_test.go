@@ -256,7 +256,8 @@ func TestPanicPropagates(t *testing.T) {
 func TestNilArguments(t *testing.T) {
 	p := retry.New(now(3))
 	fn, calls := failing(1)
-	_, err := p.Execute(nil, fn) //nolint:staticcheck // a nil ctx on purpose
+	//lint:ignore SA1012 a nil ctx on purpose: Execute must reject it with ErrInvalidArgument
+	_, err := p.Execute(nil, fn)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "nil ctx")
 	_, err = p.Execute(context.Background(), nil)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "nil next")

@@ -60,7 +60,7 @@ func TestExecuteRejectsNilArguments(t *testing.T) {
 	called := false
 	fn := func(context.Context) (int, error) { called = true; return 1, nil }
 
-	//nolint:staticcheck // a nil ctx is the point of the test
+	//lint:ignore SA1012 a nil ctx on purpose: Execute must reject it with ErrInvalidArgument
 	_, err := p.Execute(nil, fn)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "Execute(nil ctx)")
 	_, err = p.Execute(context.Background(), nil)

@@ -49,16 +49,14 @@ var modelParents = []string{"background", "cancellable", "later deadline", "oute
 // modelRun is one sequence's state: next's ctx beside the reference, and
 // what the uses so far registered on each.
 type modelRun struct {
-	t       *testing.T
-	rng     *rand.Rand
-	log     []string
-	start   time.Time
-	ours    context.Context
-	ref     context.Context
-	cancel  context.CancelCauseFunc // the parent's; nil if it cannot be cancelled
-	why     error
-	ourCaus error // the policy's cause, as next's ctx reports it
-	refCaus error
+	t      *testing.T
+	rng    *rand.Rand
+	log    []string
+	start  time.Time
+	ours   context.Context
+	ref    context.Context
+	cancel context.CancelCauseFunc // the parent's; nil if it cannot be cancelled
+	why    error
 
 	afters   []modelAfter
 	children [][2]context.Context

@@ -69,13 +69,15 @@ func TestWatchStoppedWhenExecuteReturns(t *testing.T) {
 	}
 }
 
+type valueKey struct{}
+
 // A parent that cannot end leaves nothing to record: no watch.
 func TestNoWatchUnderAParentThatCannotEnd(t *testing.T) {
 	p := New(Config[int]{Timeout: time.Hour})
 	for _, parent := range []context.Context{
 		context.Background(),
-		context.WithValue(context.Background(), struct{}{}, 1),
-		context.WithoutCancel(context.WithValue(context.Background(), struct{}{}, 1)),
+		context.WithValue(context.Background(), valueKey{}, 1),
+		context.WithoutCancel(context.WithValue(context.Background(), valueKey{}, 1)),
 	} {
 		_, _ = p.Execute(parent, func(ctx context.Context) (int, error) {
 			assert.Nil(t, ctx.(*deadlineCtx).watch, "under %v", parent)

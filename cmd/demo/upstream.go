@@ -11,10 +11,9 @@ import (
 
 // phase is one stretch of the upstream's schedule.
 type phase struct {
-	name     string
-	until    float64 // fraction of the run at which the phase ends
-	failRate float64 // share of requests answered 500/503 (outage: 1)
-	outage   bool    // every request answers a bare 503, as a proxy with no backend does
+	name   string
+	until  float64 // fraction of the run at which the phase ends
+	outage bool    // every request answers a bare 503, as a proxy with no backend does
 }
 
 // schedule is what the flaky upstream does over a run: flaky, then a full
