@@ -53,7 +53,10 @@ type Config[R any] struct {
 	// each Execute records one request, and each retry must be allowed by
 	// the budget. A refusal ends the loop like used-up attempts, with an
 	// error wrapping ErrExhausted, the budget's error and the last error.
-	// nil means no budget.
+	// A retry the budget allowed stays spent if OnRetry or the observer
+	// then panics and the retry never happens: a Budget cannot give a
+	// retry back, and a panicking hook is a bug to fix rather than load
+	// to budget for. nil means no budget.
 	Budget resilience.Budget
 
 	// Observer receives the policy's events (resilience.EventRetry before

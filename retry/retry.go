@@ -53,7 +53,12 @@ func New[R any](cfg Config[R]) *Policy[R] {
 //
 // Before each delay, the failed outcome goes to OnRetry, the observer, and
 // then resilience.Discard. A nil ctx or next gives an error wrapping
-// resilience.ErrInvalidArgument. A panic in next propagates unchanged.
+// resilience.ErrInvalidArgument.
+//
+// A panic in next or in any of the Config's functions (FailureIf, AbortIf,
+// DelayFunc, the Backoff, the Budget, OnRetry, the observer) propagates
+// unchanged, and the attempt's result, produced but not returned, goes to
+// resilience.Discard first. The policy holds no timer across a callback.
 func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
 	return p.ExecuteChain(ctx, nil, next)
 }
@@ -77,17 +82,34 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 	if timed {
 		start = p.clock.Now()
 	}
+	var (
+		r    R
+		err  error
+		held bool // r is neither returned nor discarded yet
+	)
+	// A panic in a callback (FailureIf, AbortIf, DelayFunc, the Backoff,
+	// the Budget, OnRetry, the observer) leaves r produced but not
+	// returned: it is discarded on the way out, as a retried one would be.
+	defer func() {
+		if held {
+			resilience.Discard(ctx, r)
+		}
+	}()
 	var prev time.Duration // the last delay waited
 	for attempt := 1; ; attempt++ {
-		r, err := rest.Call(ctx, fn)
+		r, err = rest.Call(ctx, fn)
+		held = true
 		if !p.failed(r, err) ||
 			p.cfg.AbortIf != nil && p.cfg.AbortIf(r, err) ||
 			resilience.IsPermanent(err) ||
 			ctx.Err() != nil {
+			held = false
 			return r, err
 		}
 		if p.maxAttempts >= 0 && attempt >= p.maxAttempts {
-			return r, p.giveUp(ctx, attempt, err, nil, start, timed)
+			err = p.giveUp(ctx, attempt, err, nil, start, timed)
+			held = false
+			return r, err
 		}
 		delay := p.delay(attempt, r, err, prev)
 		now := p.clock.Now()
@@ -96,14 +118,19 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		}
 		elapsed := max(now.Sub(start), 0)
 		if reason := p.noTimeFor(ctx, delay, now, elapsed); reason != nil {
-			return r, p.giveUp(ctx, attempt, err, reason, start, timed)
+			err = p.giveUp(ctx, attempt, err, reason, start, timed)
+			held = false
+			return r, err
 		}
 		if p.cfg.Budget != nil {
 			if refusal := p.cfg.Budget.AllowRetry(); refusal != nil {
-				return r, p.giveUp(ctx, attempt, err, refusal, start, timed)
+				err = p.giveUp(ctx, attempt, err, refusal, start, timed)
+				held = false
+				return r, err
 			}
 		}
 		p.announce(ctx, Event[R]{Attempt: attempt, Result: r, Err: err, Delay: delay, Elapsed: elapsed})
+		held = false
 		resilience.Discard(ctx, r)
 		if err := p.wait(ctx, delay); err != nil {
 			return zero, err
