@@ -17,7 +17,8 @@
 // last result with an *[ExhaustedError], which wraps [ErrExhausted] and the
 // last error, so errors.Is finds both. A resilience.Permanent error,
 // Config.AbortIf, or a done ctx end the loop with the outcome as it is, and
-// a ctx that ends during a delay ends the wait at once.
+// a ctx that ends during a delay ends the wait at once, with an error
+// that matches both the cancellation and the last attempt's error.
 //
 // Most callers want New with a zero or small Config, composed with other
 // policies:

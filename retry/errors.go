@@ -64,3 +64,41 @@ func (e *ExhaustedError) Unwrap() []error {
 	}
 	return errs
 }
+
+// interruptedError is the error of a Policy whose ctx ended during a
+// delay: the cause, and the last attempt's error, whose result was
+// already discarded. It matches ctx.Err() as well, so that a cause of the
+// caller's own (context.WithCancelCause) still reads as a cancellation to
+// errors.Is and to the policies outside.
+type interruptedError struct {
+	cause   error // context.Cause(ctx)
+	ctxErr  error // ctx.Err(), when cause does not match it; else nil
+	last    error // the last attempt's error; nil for a failure result
+	attempt int   // the attempt whose delay was interrupted
+}
+
+func (e *interruptedError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.cause.Error())
+	b.WriteString(" (retry: during the delay after attempt ")
+	b.WriteString(strconv.Itoa(e.attempt))
+	if e.last != nil {
+		b.WriteString(", which failed: ")
+		b.WriteString(e.last.Error())
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// Unwrap returns the cause, then ctx.Err() if the cause does not match
+// it, then the last error if any.
+func (e *interruptedError) Unwrap() []error {
+	errs := []error{e.cause}
+	if e.ctxErr != nil {
+		errs = append(errs, e.ctxErr)
+	}
+	if e.last != nil {
+		errs = append(errs, e.last)
+	}
+	return errs
+}

@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -49,7 +50,8 @@ func New[R any](cfg Config[R]) *Policy[R] {
 //     retry: it returns the last result with an *ExhaustedError, which
 //     wraps ErrExhausted and the last error;
 //   - when ctx is done during a delay: it returns the zero R (the last
-//     result was discarded) and context.Cause(ctx).
+//     result was discarded) and an error that matches context.Cause(ctx),
+//     ctx.Err() and the last attempt's error with errors.Is.
 //
 // Before each delay, the failed outcome goes to OnRetry, the observer, and
 // then resilience.Discard. A nil ctx or next gives an error wrapping
@@ -132,8 +134,8 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		p.announce(ctx, Event[R]{Attempt: attempt, Result: r, Err: err, Delay: delay, Elapsed: elapsed})
 		held = false
 		resilience.Discard(ctx, r)
-		if err := p.wait(ctx, delay); err != nil {
-			return zero, err
+		if !p.wait(ctx, delay) {
+			return zero, interrupted(ctx, attempt, err)
 		}
 		prev = delay
 	}
@@ -213,8 +215,8 @@ func (p *Policy[R]) giveUp(ctx context.Context, attempts int, last, reason error
 }
 
 // wait waits d on the policy's clock, or less if ctx is done first, and
-// returns context.Cause(ctx) if ctx is done by the end.
-func (p *Policy[R]) wait(ctx context.Context, d time.Duration) error {
+// reports whether ctx is still live at the end.
+func (p *Policy[R]) wait(ctx context.Context, d time.Duration) bool {
 	if d > 0 {
 		t := p.clock.Timer(d)
 		select {
@@ -223,10 +225,17 @@ func (p *Policy[R]) wait(ctx context.Context, d time.Duration) error {
 		}
 		t.Stop()
 	}
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
+	return ctx.Err() == nil
+}
+
+// interrupted returns the error for a ctx that ended during the delay
+// after attempt, which failed with last.
+func interrupted(ctx context.Context, attempt int, last error) error {
+	e := &interruptedError{cause: context.Cause(ctx), last: last, attempt: attempt}
+	if err := ctx.Err(); !errors.Is(e.cause, err) {
+		e.ctxErr = err
 	}
-	return nil
+	return e
 }
 
 // Policy runs the rest of an executor's chain itself (see resilience.Chained).
