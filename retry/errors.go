@@ -116,30 +116,26 @@ func (e *interruptedError) Unwrap() []error {
 // rejection, so that errors.Is finds, say, circuitbreaker.ErrOpen.
 type rejectedError struct {
 	rejection error         // what the next attempt would meet
-	wait      time.Duration // until the rejecting policy admits calls; 0 if unknown
-	limit     time.Duration // MaxRejectionWait when wait exceeds it; -1 when not
-	cause     error         // why else the policy gave up (no time left for wait); nil if not
+	limit     time.Duration // MaxRejectionWait when the wait exceeds it; -1 when not
+	cause     error         // why else the policy gave up (no time left for the wait); nil if not
 }
 
-// Error reads like "next attempt rejected for another 30s, above
-// MaxRejectionWait 0s: circuitbreaker: open (pricing)".
+// Error reads like "circuitbreaker: open (pricing) for longer than
+// MaxRejectionWait 0s", or "circuitbreaker: open (pricing), and next
+// delay 5s would pass MaxDuration 1s (0s elapsed)". The wait itself is
+// left out: it is read from a clock, and a message should not change with
+// the nanoseconds.
 func (e *rejectedError) Error() string {
 	var b strings.Builder
-	b.WriteString("next attempt rejected")
-	if e.wait > 0 {
-		b.WriteString(" for another ")
-		b.WriteString(e.wait.String())
-	}
+	b.WriteString(e.rejection.Error())
 	if e.limit >= 0 {
-		b.WriteString(", above MaxRejectionWait ")
+		b.WriteString(" for longer than MaxRejectionWait ")
 		b.WriteString(e.limit.String())
 	}
 	if e.cause != nil {
-		b.WriteString(": ")
+		b.WriteString(", and ")
 		b.WriteString(e.cause.Error())
 	}
-	b.WriteString(": ")
-	b.WriteString(e.rejection.Error())
 	return b.String()
 }
 

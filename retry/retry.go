@@ -249,10 +249,10 @@ func (p *Policy[R]) waitFor(ctx context.Context, err error, delay time.Duration,
 		return delay, reason, why
 	}
 	if p.cfg.MaxRejectionWait >= 0 && wait > p.cfg.MaxRejectionWait {
-		return delay, &rejectedError{rejection: rejection, wait: wait, limit: p.cfg.MaxRejectionWait}, resilience.ReasonRejected
+		return delay, &rejectedError{rejection: rejection, limit: p.cfg.MaxRejectionWait}, resilience.ReasonRejected
 	}
 	if reason, _ := p.noTimeFor(ctx, wait, now, elapsed); reason != nil {
-		return delay, &rejectedError{rejection: rejection, wait: wait, limit: -1, cause: reason}, resilience.ReasonRejected
+		return delay, &rejectedError{rejection: rejection, limit: -1, cause: reason}, resilience.ReasonRejected
 	}
 	return wait, nil, 0
 }
