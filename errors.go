@@ -139,17 +139,44 @@ func Rejection(err error) (rejection error, retryAfter time.Duration) {
 		return nil, 0
 	}
 	if !errors.Is(err, ErrRejected) {
-		var carrier interface{ Rejection() error }
-		if !errors.As(err, &carrier) {
+		carrier, ok := find[interface{ Rejection() error }](err)
+		if !ok {
 			return nil, 0
 		}
 		if err = carrier.Rejection(); err == nil {
 			return nil, 0
 		}
 	}
-	var hint interface{ RetryAfter() time.Duration }
-	if errors.As(err, &hint) {
+	if hint, ok := find[interface{ RetryAfter() time.Duration }](err); ok {
 		retryAfter = max(hint.RetryAfter(), 0)
 	}
 	return err, retryAfter
+}
+
+// find returns the first error in err's tree, depth first as errors.As
+// goes, that implements T. It walks the tree itself, as IsPermanent does,
+// because errors.As's target escapes: a retry asks this of every failure.
+func find[T any](err error) (T, bool) {
+	for err != nil {
+		if t, ok := err.(T); ok {
+			return t, true
+		}
+		switch e := err.(type) {
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				if t, ok := find[T](inner); ok {
+					return t, true
+				}
+			}
+			var zero T
+			return zero, false
+		default:
+			var zero T
+			return zero, false
+		}
+	}
+	var zero T
+	return zero, false
 }

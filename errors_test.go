@@ -108,3 +108,9 @@ func TestRejectionTellsWhatTheNextCallWouldMeet(t *testing.T) {
 		assert.Equal(t, tt.wait, wait, "%s: retryAfter", tt.name)
 	}
 }
+
+func TestRejectionOfAFailureAllocatesNothing(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", errors.Join(errors.New("boom"), errors.New("bang")))
+	allocs := testing.AllocsPerRun(1000, func() { _, _ = resilience.Rejection(err) })
+	assert.Zero(t, allocs, "Rejection(a plain failure) = %v allocs, want 0", allocs)
+}

@@ -3,6 +3,7 @@ package retry_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,8 @@ func TestPanicInAnyCallbackPropagatesAndDiscardsWhatWasProduced(t *testing.T) {
 		{"OnRetry", 2},
 		{"Observer(retry)", 2},
 		{"Observer(exhausted)", 3},
+		{"Observer(exhausted: aborted)", 2},
+		{"Observer(exhausted: cancelled during the delay)", 2},
 	}
 	for _, row := range rows {
 		t.Run(row.callback, func(t *testing.T) {
@@ -75,6 +78,8 @@ func TestPanicInAnyCallbackPropagatesAndDiscardsWhatWasProduced(t *testing.T) {
 			attempt := 0 // the attempt running or last run
 			at := func(name string, n int) bool { return row.callback == name && attempt == n }
 			backoffAt, budgetIn := 0, ""
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
 			switch row.callback {
 			case "Backoff.Delay":
 				backoffAt = 2
@@ -100,17 +105,20 @@ func TestPanicInAnyCallbackPropagatesAndDiscardsWhatWasProduced(t *testing.T) {
 					if at("AbortIf", 2) {
 						panic(v)
 					}
-					return false
+					return at("Observer(exhausted: aborted)", 2)
 				},
 				OnRetry: func(retry.Event[int]) {
 					if at("OnRetry", 2) {
 						panic(v)
 					}
+					if at("Observer(exhausted: cancelled during the delay)", 2) {
+						cancel()
+					}
 				},
 				Budget: panicBudget{in: &budgetIn, v: v},
 				Observer: resilience.ObserverFunc(func(_ context.Context, e resilience.Event) {
 					if at("Observer(retry)", 2) && e.Kind == resilience.EventRetry ||
-						row.callback == "Observer(exhausted)" && e.Kind == resilience.EventExhausted {
+						strings.HasPrefix(row.callback, "Observer(exhausted") && e.Kind == resilience.EventExhausted {
 						panic(v)
 					}
 				}),
@@ -127,7 +135,7 @@ func TestPanicInAnyCallbackPropagatesAndDiscardsWhatWasProduced(t *testing.T) {
 				return attempt, errBoom
 			}
 			var discarded []int
-			ctx := resilience.WithDiscard(context.Background(), func(r int) { discarded = append(discarded, r) })
+			ctx = resilience.WithDiscard(ctx, func(r int) { discarded = append(discarded, r) })
 
 			got := func() (recovered any) {
 				defer func() { recovered = recover() }()

@@ -84,8 +84,8 @@ func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, er
 // an executor calls, which spares it a Func per call (see
 // resilience.Chained).
 func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
-	var zero R
 	if err := resilience.CheckArgs(ctx, fn); err != nil {
+		var zero R
 		return zero, err
 	}
 	if p.cfg.Budget != nil {
@@ -98,11 +98,18 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 	if l.timed {
 		l.start = p.clock.Now()
 	}
-	var (
-		r    R
-		err  error
-		held bool // r is neither returned nor discarded yet
-	)
+	r, err := rest.Call(ctx, fn)
+	if err == nil && p.cfg.FailureIf == nil {
+		return r, nil // the common success: no callback ran, nothing to discard
+	}
+	return p.retry(ctx, rest, fn, l, r, err)
+}
+
+// retry judges the first attempt's outcome (r, err) and runs the attempts
+// that follow, for ExecuteChain.
+func (p *Policy[R]) retry(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R], l loop, r R, err error) (R, error) {
+	var zero R
+	held := true // r is neither returned nor discarded yet
 	// A panic in a callback (FailureIf, AbortIf, DelayFunc, the Backoff,
 	// the Budget, OnRetry, the observer) leaves r produced but not
 	// returned: it is discarded on the way out, as a retried one would be.
@@ -113,8 +120,10 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 	}()
 	var prev time.Duration // the last delay waited
 	for attempt := 1; ; attempt++ {
-		r, err = rest.Call(ctx, fn)
-		held = true
+		if attempt > 1 {
+			r, err = rest.Call(ctx, fn)
+			held = true
+		}
 		if !p.failed(r, err) {
 			held = false
 			return r, err
