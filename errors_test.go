@@ -67,3 +67,50 @@ func TestRepeatable(t *testing.T) {
 	type k struct{}
 	assert.False(t, resilience.Repeatable(context.WithValue(marked, k{}, 1)), "the mark survives derived contexts")
 }
+
+// refusal is an error of a call some policy refused, admitting again after
+// wait.
+type refusal struct{ wait time.Duration }
+
+func (r refusal) Error() string             { return "refused" }
+func (r refusal) Is(target error) bool      { return target == resilience.ErrRejected }
+func (r refusal) RetryAfter() time.Duration { return r.wait }
+
+// leftRefusing is the error of a call that ran, after which the policy
+// refuses calls with rejection.
+type leftRefusing struct{ err, rejection error }
+
+func (e leftRefusing) Error() string    { return e.err.Error() }
+func (e leftRefusing) Unwrap() error    { return e.err }
+func (e leftRefusing) Rejection() error { return e.rejection }
+
+func TestRejectionTellsWhatTheNextCallWouldMeet(t *testing.T) {
+	boom := errors.New("boom")
+	refused := refusal{wait: 3 * time.Second}
+	tests := []struct {
+		name string
+		err  error
+		want error
+		wait time.Duration
+	}{
+		{"nil", nil, nil, 0},
+		{"a failure", boom, nil, 0},
+		{"a refusal", refused, refused, 3 * time.Second},
+		{"a wrapped refusal", fmt.Errorf("outer: %w", refused), fmt.Errorf("outer: %w", refused), 3 * time.Second},
+		{"a refusal that does not say when", resilience.ErrRejected, resilience.ErrRejected, 0},
+		{"a failure that left the policy refusing", fmt.Errorf("x: %w", leftRefusing{boom, refused}), refused, 3 * time.Second},
+		{"a carrier without a rejection", leftRefusing{boom, nil}, nil, 0},
+		{"a negative wait", refusal{wait: -time.Second}, refusal{wait: -time.Second}, 0},
+	}
+	for _, tt := range tests {
+		got, wait := resilience.Rejection(tt.err)
+		assert.Equal(t, tt.want, got, "%s: Rejection", tt.name)
+		assert.Equal(t, tt.wait, wait, "%s: retryAfter", tt.name)
+	}
+}
+
+func TestRejectionOfAFailureAllocatesNothing(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", errors.Join(errors.New("boom"), errors.New("bang")))
+	allocs := testing.AllocsPerRun(1000, func() { _, _ = resilience.Rejection(err) })
+	assert.Zero(t, allocs, "Rejection(a plain failure) = %v allocs, want 0", allocs)
+}

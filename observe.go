@@ -13,7 +13,7 @@ type EventKind uint8
 // The kinds of event policies emit.
 const (
 	EventRetry       EventKind = iota + 1 // a retry will wait Delay, then make attempt Attempt+1
-	EventExhausted                        // retries used up; Err is the last error
+	EventExhausted                        // a retry gave up after a failure; Reason says why, Err is the last error
 	EventTimeout                          // a timeout fired after Duration
 	EventStateChange                      // a breaker moved From -> To
 	EventRejected                         // a call was refused (breaker open, bulkhead full, rate or budget spent)
@@ -45,6 +45,44 @@ func (k EventKind) String() string {
 	return "unknown"
 }
 
+// A Reason says why a retry gave up, in its [EventExhausted] event, so
+// that an adapter can tell the cases apart without reading Err's text.
+type Reason uint8
+
+// The reasons a retry gives up after a failed attempt.
+const (
+	ReasonAttempts     Reason = iota + 1 // every allowed attempt was made
+	ReasonMaxDuration                    // the next delay would end after the retry's MaxDuration
+	ReasonDeadline                       // the ctx deadline passed, or the next delay would reach it
+	ReasonDelayTooLong                   // the delay asked for (say, a Retry-After) is above the retry's MaxDelay
+	ReasonRejected                       // a policy inside the retry rejects calls (an open breaker) for longer than the retry waits
+	ReasonBudget                         // the retry budget refused the retry
+	ReasonPermanent                      // the error is marked Permanent
+	ReasonAborted                        // the retry's AbortIf said stop
+	ReasonCanceled                       // the caller cancelled ctx
+)
+
+var reasonNames = [...]string{
+	ReasonAttempts:     "attempts",
+	ReasonMaxDuration:  "max_duration",
+	ReasonDeadline:     "deadline",
+	ReasonDelayTooLong: "delay_too_long",
+	ReasonRejected:     "rejected",
+	ReasonBudget:       "budget",
+	ReasonPermanent:    "permanent",
+	ReasonAborted:      "aborted",
+	ReasonCanceled:     "canceled",
+}
+
+// String returns the reason's snake_case name, e.g. "max_duration", or ""
+// for the zero Reason (an event that gives none).
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "unknown"
+}
+
 // An Event is one thing a policy did, as an [Observer] sees it. Fields that
 // do not apply to a kind are zero.
 type Event struct {
@@ -56,6 +94,7 @@ type Event struct {
 	Delay    time.Duration // the wait that follows (retry, hedge)
 	Duration time.Duration // how long the thing took (timeout, wait)
 	From, To string        // states of a state change
+	Reason   Reason        // why a retry gave up (EventExhausted)
 }
 
 // An Observer sees events of policies. Observe is called synchronously on
@@ -147,6 +186,9 @@ func NewSlogObserver(l *slog.Logger) Observer {
 		}
 		if e.Duration != 0 {
 			attrs = append(attrs, slog.Duration("duration", e.Duration))
+		}
+		if e.Reason != 0 {
+			attrs = append(attrs, slog.String("reason", e.Reason.String()))
 		}
 		if e.From != "" || e.To != "" {
 			attrs = append(attrs, slog.String("from", e.From), slog.String("to", e.To))

@@ -58,6 +58,25 @@ func TestEventKindString(t *testing.T) {
 	}
 }
 
+func TestReasonString(t *testing.T) {
+	for r, want := range map[resilience.Reason]string{
+		resilience.ReasonAttempts: "attempts", resilience.ReasonMaxDuration: "max_duration",
+		resilience.ReasonDeadline: "deadline", resilience.ReasonDelayTooLong: "delay_too_long",
+		resilience.ReasonRejected: "rejected", resilience.ReasonBudget: "budget",
+		resilience.ReasonPermanent: "permanent", resilience.ReasonAborted: "aborted",
+		resilience.ReasonCanceled: "canceled", 0: "", 200: "unknown",
+	} {
+		assert.Equal(t, want, r.String(), "Reason(%d).String()", r)
+	}
+}
+
+func TestSlogObserverLogsTheReason(t *testing.T) {
+	var buf bytes.Buffer
+	o := resilience.NewSlogObserver(slog.New(slog.NewTextHandler(&buf, nil)))
+	o.Observe(context.Background(), resilience.Event{Policy: "retry", Kind: resilience.EventExhausted, Reason: resilience.ReasonBudget})
+	assert.Contains(t, buf.String(), "reason=budget", "log line")
+}
+
 func TestSlogObserver(t *testing.T) {
 	var buf bytes.Buffer
 	o := resilience.NewSlogObserver(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))

@@ -76,7 +76,9 @@ func Share[R2, R any](b *Breaker[R], failureIf func(r R2, err error) bool) *Brea
 
 // Execute calls next unless the breaker rejects the call, and records the
 // outcome. A rejection returns an [*OpenError] (errors.Is(err, ErrOpen))
-// without calling next. The outcome is returned unchanged. A call that
+// without calling next. The outcome is returned unchanged, except that a
+// call failing with an error after which the breaker rejects calls gets
+// that error as an [*OpenedError]. A call that
 // fails after its caller cancelled ctx counts neither way (a success
 // counts, whatever became of ctx), nor does one IgnoreIf picks; a panic in
 // next counts as a failure and propagates. If a callback panics after next
@@ -119,6 +121,9 @@ func (b *Breaker[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R]
 		}
 	} else {
 		b.done(ctx, word, start, r, err)
+		if err != nil {
+			err = b.c.opened(err) // rejection.go
+		}
 	}
 	step = returned
 	return r, err

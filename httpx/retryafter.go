@@ -28,9 +28,9 @@ const MaxRetryAfter = 24 * time.Hour
 // time, and a date already past gives 0. A malformed value, or one above
 // [MaxRetryAfter], gives -1: it is ignored, never obeyed.
 //
-// A delay that would overrun the retry's MaxDuration or the ctx deadline
-// ends the retry at once; the Transport then returns the response itself,
-// with a nil error.
+// A delay that would overrun the retry's MaxDuration or the ctx deadline,
+// or is above its MaxDelay, ends the retry at once; the Transport then
+// returns the response itself, with a nil error.
 func RetryAfter(attempt int, resp *http.Response, err error) time.Duration {
 	if resp == nil {
 		var se *StatusError

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -51,7 +50,9 @@ type StandardConfig struct {
 
 	// MaxRetryAfter is the longest Retry-After the retry waits; a response
 	// asking for more ends the retry at once and is returned. (A wait past
-	// the total timeout ends it too.) 0 = 30s; -1 = up to [MaxRetryAfter].
+	// the total timeout ends it too.) It is the retry's
+	// retry.Config.MaxDelay, so it caps a Backoff's delays the same way.
+	// 0 = 30s; -1 = up to [MaxRetryAfter].
 	MaxRetryAfter time.Duration
 
 	// Budget caps the retries of all requests through the transport
@@ -135,10 +136,15 @@ func (c StandardConfig) Validate() error {
 //     at 5s (Backoff): 250-500ms, 0.5-1s, 1-2s, 2-4s, at least 3.75s in
 //     all. A longer Retry-After, or a delay that would pass the
 //     total timeout, ends the retry at once, returning the last response;
-//     an open breaker ends it too (no point waiting), and so does a retry
-//     budget shared by all requests of the transport that is spent: at
-//     most 20% of the last 10s's requests are retries, beyond a floor of 10
-//     retries a second (Budget, NoBudget);
+//     so does a failure that opens the breaker (the retry learns from it
+//     that the next attempt would be rejected: no point waiting), and so
+//     does a retry budget shared by all requests of the transport that is
+//     spent: at most 20% of the last 10s's requests are retries, beyond a
+//     floor of 10 retries a second (Budget, NoBudget). Each give-up emits
+//     a resilience.EventExhausted whose Reason says why. A request whose
+//     last attempt the open breaker rejected has no response to return
+//     (any earlier one was discarded before the delay): it gets an error
+//     matching circuitbreaker.ErrOpen and retry.ErrExhausted;
 //  3. a circuit breaker per host (scheme://host:port): over a 5s window,
 //     open at a failure rate of 50% once it holds 20 calls (attempts, as
 //     it sits inside the retry), for 1s, then one trial call; each failed
@@ -255,17 +261,18 @@ func (c StandardConfig) retryConfig() retry.Config[*http.Response] {
 	if attempts == 0 {
 		attempts = stdMaxAttempts
 	}
-	maxRetryAfter := orDefault(c.MaxRetryAfter, stdMaxRetryAfter)
+	// A Retry-After above the cap ends the retry through MaxDelay, and an
+	// open breaker through the retry's own reading of the rejection
+	// (MaxRejectionWait 0: no wait for it), so that both give-ups return
+	// the last response and emit an exhausted event with their Reason.
 	return retry.Config[*http.Response]{
 		Name:        c.Name,
 		MaxAttempts: attempts,
 		Backoff:     backoff,
 		DelayFunc:   RetryAfter,
-		AbortIf: func(resp *http.Response, err error) bool {
-			return errors.Is(err, circuitbreaker.ErrOpen) || maxRetryAfter > 0 && RetryAfter(0, resp, err) > maxRetryAfter
-		},
-		Observer: c.Observer,
-		Clock:    c.Clock,
+		MaxDelay:    max(orDefault(c.MaxRetryAfter, stdMaxRetryAfter), 0),
+		Observer:    c.Observer,
+		Clock:       c.Clock,
 	}
 }
 

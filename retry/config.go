@@ -26,6 +26,31 @@ type Config[R any] struct {
 	// (a timeout policy outside the retry does). 0 means no limit.
 	MaxDuration time.Duration
 
+	// MaxDelay, if > 0, is the longest delay the policy waits before a
+	// retry: when the next delay (DelayFunc's, say a server's Retry-After,
+	// or the Backoff's) is longer, the policy gives up at once, returning
+	// the last outcome wrapped in ErrExhausted (Reason
+	// resilience.ReasonDelayTooLong), rather than wait it. 0 means no limit
+	// but MaxDuration and the ctx deadline.
+	MaxDelay time.Duration
+
+	// MaxRejectionWait is how long the policy waits for a policy inside it
+	// that rejects calls without running them (an open circuit breaker) to
+	// admit them again, when that is longer than the delay it would wait
+	// anyway. After each failed attempt the policy asks
+	// resilience.Rejection whether the next attempt would be rejected, and
+	// until when (a breaker that the failure opened tells); if it would be
+	// for longer than the delay chosen and than MaxRejectionWait, the
+	// policy gives up at once, returning the failed attempt's outcome
+	// wrapped in ErrExhausted (Reason resilience.ReasonRejected; the
+	// rejection is reachable with errors.Is), rather than wait or retry
+	// into the rejection. Otherwise it waits until the rejecting policy
+	// admits calls again, within MaxDuration and the ctx deadline. 0 means
+	// never wait longer than the chosen delay for a rejecting policy: an
+	// open breaker ends the retries; -1 means no limit but MaxDuration and
+	// the ctx deadline.
+	MaxRejectionWait time.Duration
+
 	// Backoff gives the delay before each retry. nil means
 	// Exponential{Jitter: FullJitter}: 100ms growing twofold up to 10s,
 	// each delay drawn from [0, d].
@@ -53,11 +78,15 @@ type Config[R any] struct {
 	// each Execute records one request, and each retry must be allowed by
 	// the budget. A refusal ends the loop like used-up attempts, with an
 	// error wrapping ErrExhausted, the budget's error and the last error.
-	// nil means no budget.
+	// A retry the budget allowed stays spent if OnRetry or the observer
+	// then panics and the retry never happens: a Budget cannot give a
+	// retry back, and a panicking hook is a bug to fix rather than load
+	// to budget for. nil means no budget.
 	Budget resilience.Budget
 
 	// Observer receives the policy's events (resilience.EventRetry before
-	// each delay, resilience.EventExhausted when it gives up). nil means
+	// each delay, resilience.EventExhausted with a Reason whenever it stops
+	// after a failed attempt). nil means
 	// the process-wide observer set by resilience.SetObserver.
 	Observer resilience.Observer
 
@@ -87,6 +116,10 @@ func (c Config[R]) Validate() error {
 		return configError("MaxAttempts", c.MaxAttempts, "must be -1 (unlimited) or >= 0")
 	case c.MaxDuration < 0:
 		return configError("MaxDuration", c.MaxDuration, "must be >= 0 (0 = no limit)")
+	case c.MaxDelay < 0:
+		return configError("MaxDelay", c.MaxDelay, "must be >= 0 (0 = no limit)")
+	case c.MaxRejectionWait < -1:
+		return configError("MaxRejectionWait", c.MaxRejectionWait, "must be -1 (no limit) or >= 0")
 	}
 	if v, ok := c.Backoff.(interface{ Validate() error }); ok {
 		return v.Validate()

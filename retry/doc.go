@@ -12,12 +12,19 @@
 // backoff's Max.
 //
 // A Policy never waits for nothing: when the next delay would end after
-// Config.MaxDuration or at ctx's deadline, it gives up at once. It gives up
-// as well when a shared retry Budget refuses a retry. Giving up returns the
-// last result with an *[ExhaustedError], which wraps [ErrExhausted] and the
-// last error, so errors.Is finds both. A resilience.Permanent error,
+// Config.MaxDuration or at ctx's deadline, or is above Config.MaxDelay, it
+// gives up at once. It gives up as well when a shared retry Budget refuses
+// a retry, and when the next attempt would be rejected by a policy inside
+// it for longer than it waits: a circuit breaker that the failure opened
+// says so (resilience.Rejection), and an attempt the breaker rejected
+// without running is not counted as an outcome (Config.MaxRejectionWait).
+// Giving up returns the last result with an *[ExhaustedError], which wraps
+// [ErrExhausted] and the last error, so errors.Is finds both. Every stop
+// after a failed attempt emits one resilience.EventExhausted whose Reason
+// says why. A resilience.Permanent error,
 // Config.AbortIf, or a done ctx end the loop with the outcome as it is, and
-// a ctx that ends during a delay ends the wait at once.
+// a ctx that ends during a delay ends the wait at once, with an error
+// that matches both the cancellation and the last attempt's error.
 //
 // Most callers want New with a zero or small Config, composed with other
 // policies:

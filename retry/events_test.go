@@ -26,7 +26,7 @@ func TestObserverEvents(t *testing.T) {
 	want := []resilience.Event{
 		{Policy: "retry", Name: "db", Kind: resilience.EventRetry, Attempt: 1, Err: errBoom, Duration: time.Second},
 		{Policy: "retry", Name: "db", Kind: resilience.EventRetry, Attempt: 2, Err: errBoom, Duration: 2 * time.Second},
-		{Policy: "retry", Name: "db", Kind: resilience.EventExhausted, Attempt: 3, Err: errBoom, Duration: 3 * time.Second},
+		{Policy: "retry", Name: "db", Kind: resilience.EventExhausted, Attempt: 3, Err: errBoom, Duration: 3 * time.Second, Reason: resilience.ReasonAttempts},
 	}
 	assert.Equal(t, want, rec.All(), "events")
 }
@@ -59,7 +59,7 @@ func TestObserverSetDuringTheLoop(t *testing.T) {
 	assert.ErrorIs(t, err, retry.ErrExhausted)
 	want := []resilience.Event{
 		{Policy: "retry", Kind: resilience.EventRetry, Attempt: 1, Err: errBoom},
-		{Policy: "retry", Kind: resilience.EventExhausted, Attempt: 2, Err: errBoom, Duration: time.Second},
+		{Policy: "retry", Kind: resilience.EventExhausted, Attempt: 2, Err: errBoom, Duration: time.Second, Reason: resilience.ReasonAttempts},
 	}
 	assert.Equal(t, want, rec.All(), "events")
 
@@ -68,7 +68,7 @@ func TestObserverSetDuringTheLoop(t *testing.T) {
 	rec = &testkit.Events{}
 	cfg.MaxAttempts = 1
 	_, _ = retry.New(cfg).Execute(context.Background(), fn)
-	want = []resilience.Event{{Policy: "retry", Kind: resilience.EventExhausted, Attempt: 1, Err: errBoom}}
+	want = []resilience.Event{{Policy: "retry", Kind: resilience.EventExhausted, Attempt: 1, Err: errBoom, Reason: resilience.ReasonAttempts}}
 	assert.Equal(t, want, rec.All(), "events")
 }
 

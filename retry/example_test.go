@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -178,4 +179,38 @@ func ExampleConfig_Validate() {
 	cfg := retry.Config[int]{MaxAttempts: -2}
 	fmt.Println(cfg.Validate())
 	// Output: retry: MaxAttempts = -2: must be -1 (unlimited) or >= 0
+}
+
+// A retry around a circuit breaker stops at the failure that opens the
+// breaker: that failure says the next attempt would be rejected, so the
+// retry returns it rather than wait out its backoff for a rejection.
+func ExampleConfig_maxRejectionWait() {
+	exec := resilience.Compose(
+		retry.New(retry.Config[string]{
+			MaxAttempts: 5,
+			Backoff:     retry.Constant(time.Millisecond),
+			// 0, the default: never wait past the backoff for an open
+			// breaker. Set it (or -1) to wait for the breaker's trial call.
+			MaxRejectionWait: 0,
+			Observer: resilience.ObserverFunc(func(_ context.Context, e resilience.Event) {
+				if e.Kind == resilience.EventExhausted {
+					fmt.Println("gave up:", e.Reason)
+				}
+			}),
+		}),
+		circuitbreaker.New(circuitbreaker.Config[string]{Name: "geo", ConsecutiveFailures: 2}),
+	)
+	calls := 0
+	_, err := exec.Execute(context.Background(), func(context.Context) (string, error) {
+		calls++
+		return "", errors.New("connection refused")
+	})
+	fmt.Println(calls, "calls")
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, retry.ErrExhausted), errors.Is(err, circuitbreaker.ErrOpen))
+	// Output:
+	// gave up: rejected
+	// 2 calls
+	// retry: exhausted after 2 attempts: circuitbreaker: open (geo) for longer than MaxRejectionWait 0s: connection refused
+	// true true
 }

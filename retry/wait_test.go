@@ -61,7 +61,7 @@ func TestCancelDuringWaitReturnsAtOnce(t *testing.T) {
 			fn, calls := failing(0)
 			start := time.Now()
 			r, err := retry.New(cfg).Execute(ctx, fn)
-			assert.Equal(t, tt.wantErr, err, "%s: err", tt.name)
+			assert.ErrorIs(t, err, tt.wantErr, "%s: err", tt.name)
 			assert.Zero(t, r, "%s: the result was discarded, so none is returned", tt.name)
 			assert.Equal(t, []int{1}, discarded, "%s: discarded", tt.name)
 			assert.Equal(t, 1, *calls, "%s: calls", tt.name)
@@ -157,4 +157,27 @@ func TestDefaultBackoff(t *testing.T) {
 			assert.Greater(t, highest[i], bound*3/4, "highest delay after attempt %d", i+1)
 		}
 	})
+}
+
+func TestCancelDuringDelayKeepsTheLastFailureReachable(t *testing.T) {
+	errCause := errors.New("shutting down")
+	for _, cause := range []error{nil, errCause} {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			cfg := retry.Config[int]{
+				MaxAttempts: 3,
+				Backoff:     retry.Constant(time.Hour),
+				OnRetry:     func(retry.Event[int]) { go func() { synctest.Wait(); cancel(cause) }() },
+			}
+			fn, _ := failing(0)
+			r, err := retry.New(cfg).Execute(ctx, fn)
+			assert.Zero(t, r, "the result was discarded before the delay")
+			assert.ErrorIs(t, err, context.Canceled, "cause %v: a caller-ended outcome to the policies outside", cause)
+			if cause != nil {
+				assert.ErrorIs(t, err, cause, "the cancellation's cause")
+			}
+			assert.ErrorIs(t, err, errBoom, "cause %v: the last attempt's error stays reachable", cause)
+		})
+	}
 }

@@ -30,8 +30,7 @@ const want = `1. Two dropped connections, then an answer:
   load ada: error: retry: exhausted after 3 attempts: driver: bad connection
   attempt 1 failed: driver: bad connection; retrying
   breaker: closed -> open
-  attempt 2 failed: driver: bad connection; retrying
-  load ada: error: circuitbreaker: open (users-db)
+  load ada: error: retry: exhausted after 2 attempts: circuitbreaker: open (users-db) for longer than MaxRejectionWait 0s: driver: bad connection
   load ada: error: circuitbreaker: open (users-db)
   rejected without a query: true (queries so far: 11)
   breaker open: 5 failures in a row
