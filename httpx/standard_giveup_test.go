@@ -76,11 +76,16 @@ func TestStandardAroundAnOpenBreakerReturnsTheLast500WithoutWaiting(t *testing.T
 	inner := newCounting(t)
 	clk := testkit.NewParkClock()
 	rec := &testkit.Events{}
-	tr := httpx.Standard(httpx.StandardConfig{Next: inner, NoBudget: true, Observer: rec, Clock: clk})
+	// Three attempts a request and a count window, so that the arithmetic
+	// below does not depend on the preset's numbers: the breaker opens on
+	// the 20th failed call, the second attempt of the 7th request, after
+	// six requests of three.
+	tr := httpx.Standard(httpx.StandardConfig{
+		Next: inner, NoBudget: true, Observer: rec, Clock: clk, MaxAttempts: 3,
+		Breaker: &circuitbreaker.Config[*http.Response]{MinCalls: 20, OpenDelay: 5 * time.Second},
+	})
 	delays := advance(t, clk)
 
-	// The default breaker opens on the 20th failed call of its window:
-	// the second attempt of the 7th request, after six requests of three.
 	for i := 1; i <= 6; i++ {
 		resp, err := tr.RoundTrip(mustRequest(t, http.MethodGet, up.URL, nil))
 		require.NoError(t, err, "request %d", i)

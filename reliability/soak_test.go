@@ -164,7 +164,6 @@ func TestSoak(t *testing.T) {
 		retry.New(retry.Config[int]{
 			MaxAttempts: soakAttempts,
 			Backoff:     retry.Exponential{Initial: 10 * time.Microsecond, Max: 200 * time.Microsecond, Jitter: retry.FullJitter},
-			AbortIf:     func(_ int, err error) bool { return errors.Is(err, circuitbreaker.ErrOpen) },
 		}),
 		breaker,
 		bh,

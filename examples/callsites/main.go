@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,7 +78,6 @@ func NewService(db *OrdersDB, w io.Writer) *Service {
 		retry.New(retry.Config[[]Order]{
 			MaxAttempts: 3,
 			Backoff:     retry.Constant(time.Millisecond),
-			AbortIf:     func(_ []Order, err error) bool { return errors.Is(err, circuitbreaker.ErrOpen) },
 		}),
 		s.pool, // inside the retry: no connection is held during a delay
 		s.breaker,
