@@ -109,6 +109,8 @@ func (b *Bulkhead[R]) Acquire(ctx context.Context) (release func(), err error) {
 func (b *Bulkhead[R]) InFlight() int { return b.p.inFlight() }
 
 // Waiting returns the number of calls queued for a permit at this moment.
+// A call is counted only once its MaxWait timer is running, so a test may
+// advance a mock clock as soon as it sees Waiting() > 0.
 func (b *Bulkhead[R]) Waiting() int { return int(b.p.waiting.Load()) }
 
 // MaxConcurrent returns the bulkhead's number of permits.

@@ -152,11 +152,15 @@ func (p *permits) handOff() {
 // wait queues for a permit for at most maxWait, on p.clock.
 func (p *permits) wait(ctx context.Context) error {
 	start := p.clock.Now()
+	// The timer is made before the waiter is queued, so that once
+	// Waiting() counts it, its MaxWait is already running: a test on a
+	// mock clock may advance the mock as soon as it sees the waiter.
+	timer := p.clock.Timer(p.maxWait)
 	w := p.enqueue()
 	if w == nil {
+		timer.Stop()
 		return nil // a permit came free on the way in
 	}
-	timer := p.clock.Timer(p.maxWait)
 	select {
 	case <-w.ready:
 	case <-ctx.Done():

@@ -216,3 +216,41 @@ func TestMockClockWaiterPermitHandedOver(t *testing.T) {
 	mock.Add(time.Second) // the stopped MaxWait timer must not fire into anything
 	assert.Zero(t, b.InFlight())
 }
+
+// timerOrderClock is a mock clock that notes whether the bulkhead already
+// counted a waiter when its MaxWait timer was made: a test that advances
+// the mock as soon as Waiting() > 0 would then move it before the timer
+// exists, and the wait would never end.
+type timerOrderClock struct {
+	*clock.Mock
+	waiting      func() int
+	countedFirst atomic.Bool
+}
+
+func (c *timerOrderClock) Timer(d time.Duration) *clock.Timer {
+	if c.waiting() > 0 {
+		c.countedFirst.Store(true)
+	}
+	return c.Mock.Timer(d)
+}
+
+func TestAWaiterIsCountedOnlyOnceItsMaxWaitTimerIsSet(t *testing.T) {
+	clk := &timerOrderClock{Mock: clock.NewMock()}
+	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Second, Clock: clk})
+	clk.waiting = b.Waiting
+	release, err := b.Acquire(context.Background())
+	require.NoError(t, err)
+	defer release()
+
+	result := make(chan error)
+	go func() {
+		_, err := b.Execute(context.Background(), func(context.Context) (int, error) { return 1, nil })
+		result <- err
+	}()
+	for b.Waiting() == 0 {
+		runtime.Gosched()
+	}
+	assert.False(t, clk.countedFirst.Load(), "Waiting() counted the waiter before its MaxWait timer was made")
+	clk.Add(time.Second)
+	assert.ErrorIs(t, <-result, bulkhead.ErrFull)
+}
