@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/internal/testkit"
 )
 
 func TestPermanent(t *testing.T) {
@@ -68,25 +69,9 @@ func TestRepeatable(t *testing.T) {
 	assert.False(t, resilience.Repeatable(context.WithValue(marked, k{}, 1)), "the mark survives derived contexts")
 }
 
-// refusal is an error of a call some policy refused, admitting again after
-// wait.
-type refusal struct{ wait time.Duration }
-
-func (r refusal) Error() string             { return "refused" }
-func (r refusal) Is(target error) bool      { return target == resilience.ErrRejected }
-func (r refusal) RetryAfter() time.Duration { return r.wait }
-
-// leftRefusing is the error of a call that ran, after which the policy
-// refuses calls with rejection.
-type leftRefusing struct{ err, rejection error }
-
-func (e leftRefusing) Error() string    { return e.err.Error() }
-func (e leftRefusing) Unwrap() error    { return e.err }
-func (e leftRefusing) Rejection() error { return e.rejection }
-
 func TestRejectionTellsWhatTheNextCallWouldMeet(t *testing.T) {
 	boom := errors.New("boom")
-	refused := refusal{wait: 3 * time.Second}
+	refused := testkit.Refusal{Wait: 3 * time.Second}
 	tests := []struct {
 		name string
 		err  error
@@ -98,9 +83,9 @@ func TestRejectionTellsWhatTheNextCallWouldMeet(t *testing.T) {
 		{"a refusal", refused, refused, 3 * time.Second},
 		{"a wrapped refusal", fmt.Errorf("outer: %w", refused), fmt.Errorf("outer: %w", refused), 3 * time.Second},
 		{"a refusal that does not say when", resilience.ErrRejected, resilience.ErrRejected, 0},
-		{"a failure that left the policy refusing", fmt.Errorf("x: %w", leftRefusing{boom, refused}), refused, 3 * time.Second},
-		{"a carrier without a rejection", leftRefusing{boom, nil}, nil, 0},
-		{"a negative wait", refusal{wait: -time.Second}, refusal{wait: -time.Second}, 0},
+		{"a failure that left the policy refusing", fmt.Errorf("x: %w", testkit.LeftRefusing{Err: boom, Next: refused}), refused, 3 * time.Second},
+		{"a carrier without a rejection", testkit.LeftRefusing{Err: boom, Next: nil}, nil, 0},
+		{"a negative wait", testkit.Refusal{Wait: -time.Second}, testkit.Refusal{Wait: -time.Second}, 0},
 	}
 	for _, tt := range tests {
 		got, wait := resilience.Rejection(tt.err)

@@ -15,22 +15,6 @@ import (
 	"github.com/go-resilience/resilience/retry"
 )
 
-// refusal is the error of an attempt some inner policy refused without
-// running it, admitting calls again after wait.
-type refusal struct{ wait time.Duration }
-
-func (r refusal) Error() string             { return "refused" }
-func (r refusal) Is(target error) bool      { return target == resilience.ErrRejected }
-func (r refusal) RetryAfter() time.Duration { return r.wait }
-
-// leftRefusing is the error of an attempt that ran and failed with err,
-// after which the inner policy refuses calls with rejection.
-type leftRefusing struct{ err, rejection error }
-
-func (e leftRefusing) Error() string    { return e.err.Error() }
-func (e leftRefusing) Unwrap() error    { return e.err }
-func (e leftRefusing) Rejection() error { return e.rejection }
-
 func TestEveryGiveUpEmitsOneExhaustedEventWithItsReason(t *testing.T) {
 	type setup struct {
 		cfg    *retry.Config[int]
@@ -67,10 +51,10 @@ func TestEveryGiveUpEmitsOneExhaustedEventWithItsReason(t *testing.T) {
 			return failWith(errBoom)
 		}},
 		{"next attempt rejected for longer than the retry waits", resilience.ReasonRejected, func(s *setup) resilience.Func[int] {
-			return failWith(leftRefusing{errBoom, refusal{time.Hour}})
+			return failWith(testkit.LeftRefusing{Err: errBoom, Next: testkit.Refusal{Wait: time.Hour}})
 		}},
 		{"attempt rejected", resilience.ReasonRejected, func(s *setup) resilience.Func[int] {
-			return failWith(refusal{time.Hour})
+			return failWith(testkit.Refusal{Wait: time.Hour})
 		}},
 		{"budget spent", resilience.ReasonBudget, func(s *setup) resilience.Func[int] {
 			s.cfg.Budget = &fakeBudget{err: errFatal}
@@ -137,12 +121,12 @@ func TestADelayAboveMaxDelayIsNotWaited(t *testing.T) {
 }
 
 func TestAFailureThatLeftTheNextAttemptRejectedEndsTheRetryBeforeItWaits(t *testing.T) {
-	rejection := refusal{30 * time.Second}
+	rejection := testkit.Refusal{Wait: 30 * time.Second}
 	errLast := errors.New("500")
 	clk := newNoWaitClock()
 	fn, calls := script(func(n int) (int, error) {
 		if n == 2 {
-			return n, leftRefusing{errLast, rejection}
+			return n, testkit.LeftRefusing{Err: errLast, Next: rejection}
 		}
 		return n, errBoom
 	})
@@ -161,7 +145,7 @@ func TestAFailureThatLeftTheNextAttemptRejectedEndsTheRetryBeforeItWaits(t *test
 }
 
 func TestARefusedAttemptIsNotAnOutcome(t *testing.T) {
-	rejection := refusal{30 * time.Second}
+	rejection := testkit.Refusal{Wait: 30 * time.Second}
 	clk := newNoWaitClock()
 	fn, calls := script(func(n int) (int, error) {
 		if n == 2 {
@@ -187,9 +171,9 @@ func TestARejectionNoLongerThanTheDelayIsRetriedAsUsual(t *testing.T) {
 	fn, calls := script(func(n int) (int, error) {
 		switch n {
 		case 1:
-			return 0, refusal{0} // a half-open breaker with its trials taken
+			return 0, testkit.Refusal{Wait: 0} // a half-open breaker with its trials taken
 		case 2:
-			return 2, leftRefusing{errBoom, refusal{5 * time.Millisecond}}
+			return 2, testkit.LeftRefusing{Err: errBoom, Next: testkit.Refusal{Wait: 5 * time.Millisecond}}
 		}
 		return n, nil
 	})
@@ -220,7 +204,7 @@ func TestMaxRejectionWaitWaitsOutARejectionThatFits(t *testing.T) {
 			clk := newNoWaitClock()
 			fn, calls := script(func(n int) (int, error) {
 				if n == 1 {
-					return n, leftRefusing{errBoom, refusal{30 * time.Second}}
+					return n, testkit.LeftRefusing{Err: errBoom, Next: testkit.Refusal{Wait: 30 * time.Second}}
 				}
 				return n, nil
 			})
