@@ -149,9 +149,9 @@ func (p *Policy[R]) retry(ctx context.Context, rest *resilience.Chain[R], fn res
 			l.start, l.timed = now, true
 		}
 		elapsed := max(now.Sub(l.start), 0)
-		reason, why := p.tooLong(delay)
+		why, reason := p.tooLong(delay)
 		if reason == nil {
-			delay, reason, why = p.waitFor(ctx, err, delay, now, elapsed)
+			delay, why, reason = p.waitFor(ctx, err, delay, now, elapsed)
 		}
 		if reason == nil && p.cfg.Budget != nil {
 			if reason = p.cfg.Budget.AllowRetry(); reason != nil {
@@ -239,11 +239,11 @@ func (p *Policy[R]) delay(attempt int, r R, err error, prev time.Duration) time.
 }
 
 // tooLong returns why delay is above MaxDelay, or nil.
-func (p *Policy[R]) tooLong(delay time.Duration) (error, resilience.Reason) {
+func (p *Policy[R]) tooLong(delay time.Duration) (resilience.Reason, error) {
 	if p.cfg.MaxDelay > 0 && delay > p.cfg.MaxDelay {
-		return fmt.Errorf("next delay %v is above MaxDelay %v", delay, p.cfg.MaxDelay), resilience.ReasonDelayTooLong
+		return resilience.ReasonDelayTooLong, fmt.Errorf("next delay %v is above MaxDelay %v", delay, p.cfg.MaxDelay)
 	}
-	return nil, 0
+	return 0, nil
 }
 
 // waitFor returns the delay to wait after a failed attempt with error err,
@@ -251,36 +251,36 @@ func (p *Policy[R]) tooLong(delay time.Duration) (error, resilience.Reason) {
 // rejected for longer. It returns why not to wait instead when the time
 // left cannot hold the wait (noTimeFor), or when the wait for a rejecting
 // policy is longer than MaxRejectionWait.
-func (p *Policy[R]) waitFor(ctx context.Context, err error, delay time.Duration, now time.Time, elapsed time.Duration) (time.Duration, error, resilience.Reason) {
+func (p *Policy[R]) waitFor(ctx context.Context, err error, delay time.Duration, now time.Time, elapsed time.Duration) (time.Duration, resilience.Reason, error) {
 	rejection, wait := resilience.Rejection(err)
 	if rejection == nil || wait <= delay {
-		reason, why := p.noTimeFor(ctx, delay, now, elapsed)
-		return delay, reason, why
+		why, reason := p.noTimeFor(ctx, delay, now, elapsed)
+		return delay, why, reason
 	}
 	if p.cfg.MaxRejectionWait >= 0 && wait > p.cfg.MaxRejectionWait {
-		return delay, &rejectedError{rejection: rejection, limit: p.cfg.MaxRejectionWait}, resilience.ReasonRejected
+		return delay, resilience.ReasonRejected, &rejectedError{rejection: rejection, limit: p.cfg.MaxRejectionWait}
 	}
-	if reason, _ := p.noTimeFor(ctx, wait, now, elapsed); reason != nil {
-		return delay, &rejectedError{rejection: rejection, limit: -1, cause: reason}, resilience.ReasonRejected
+	if _, reason := p.noTimeFor(ctx, wait, now, elapsed); reason != nil {
+		return delay, resilience.ReasonRejected, &rejectedError{rejection: rejection, limit: -1, cause: reason}
 	}
-	return wait, nil, 0
+	return wait, 0, nil
 }
 
 // noTimeFor returns why a delay starting at now must not be waited, or nil
 // if it may. A delay ending exactly at MaxDuration still leaves the attempt
 // its start; one ending at the ctx deadline does not, since ctx is done
 // then.
-func (p *Policy[R]) noTimeFor(ctx context.Context, delay time.Duration, now time.Time, elapsed time.Duration) (error, resilience.Reason) {
+func (p *Policy[R]) noTimeFor(ctx context.Context, delay time.Duration, now time.Time, elapsed time.Duration) (resilience.Reason, error) {
 	// Compare by subtraction: elapsed+delay could overflow.
 	if p.cfg.MaxDuration > 0 && delay > p.cfg.MaxDuration-elapsed {
-		return fmt.Errorf("next delay %v would pass MaxDuration %v (%v elapsed)", delay, p.cfg.MaxDuration, elapsed), resilience.ReasonMaxDuration
+		return resilience.ReasonMaxDuration, fmt.Errorf("next delay %v would pass MaxDuration %v (%v elapsed)", delay, p.cfg.MaxDuration, elapsed)
 	}
 	if deadline, ok := ctx.Deadline(); ok {
 		if left := deadline.Sub(now); delay >= left {
-			return fmt.Errorf("next delay %v would reach the context deadline (%v left)", delay, left), resilience.ReasonDeadline
+			return resilience.ReasonDeadline, fmt.Errorf("next delay %v would reach the context deadline (%v left)", delay, left)
 		}
 	}
-	return nil, 0
+	return 0, nil
 }
 
 // announce passes e to OnRetry and the observer.
