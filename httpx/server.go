@@ -39,7 +39,7 @@ type ServerConfig struct {
 	// Retry-After of when the next permit comes. Its zero Rate means no
 	// rate limit; an empty Name, nil Observer or nil Clock means this
 	// config's.
-	RateLimit ratelimit.Config[int]
+	RateLimit ratelimit.Config
 
 	// MaxConcurrent is the most handlers running at once; a request over
 	// it waits up to MaxWait, then is answered 503 Service Unavailable.
@@ -175,10 +175,10 @@ func Middleware(cfg ServerConfig) (func(http.Handler) http.Handler, error) {
 		if rl.Clock == nil {
 			rl.Clock = cfg.Clock
 		}
-		policies = append(policies, ratelimit.New(rl))
+		policies = append(policies, ratelimit.New[int](rl))
 	}
 	if cfg.MaxConcurrent > 0 {
-		policies = append(policies, bulkhead.New(bulkhead.Config[int]{
+		policies = append(policies, bulkhead.New[int](bulkhead.Config{
 			Name:          cfg.Name,
 			MaxConcurrent: cfg.MaxConcurrent,
 			MaxWait:       cfg.MaxWait,

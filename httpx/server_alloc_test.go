@@ -32,7 +32,7 @@ func TestServerAllocations(t *testing.T) {
 		{"bare", httpx.ServerConfig{}, 1},
 		// The Func handed to the policies; the limiter and the bulkhead
 		// add nothing on admission.
-		{"limits", httpx.ServerConfig{RateLimit: ratelimit.Config[int]{Rate: 1_000_000_000, Burst: 1 << 20}, MaxConcurrent: 1 << 20}, 2},
+		{"limits", httpx.ServerConfig{RateLimit: ratelimit.Config{Rate: 1_000_000_000, Burst: 1 << 20}, MaxConcurrent: 1 << 20}, 2},
 		// A deadline costs its context and timer, the watcher that answers
 		// at the deadline, the handler's header map and request copy.
 		{"timeout", httpx.ServerConfig{Timeout: time.Minute}, 13},

@@ -16,7 +16,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	configs := map[string]httpx.ServerConfig{
 		"bare": {},
 		"all": {
-			RateLimit:     ratelimit.Config[int]{Rate: 1_000_000_000, Burst: 1 << 20},
+			RateLimit:     ratelimit.Config{Rate: 1_000_000_000, Burst: 1 << 20},
 			MaxConcurrent: 1 << 20,
 			Timeout:       time.Minute,
 		},

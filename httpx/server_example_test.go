@@ -16,7 +16,7 @@ import (
 // Retry-After telling the client when to come back.
 func ExampleMiddleware() {
 	protect, err := httpx.Middleware(httpx.ServerConfig{
-		RateLimit:     ratelimit.Config[int]{Rate: 2, Period: time.Minute, Burst: 2},
+		RateLimit:     ratelimit.Config{Rate: 2, Period: time.Minute, Burst: 2},
 		MaxConcurrent: 100,
 		Timeout:       10 * time.Second,
 	})

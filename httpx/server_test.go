@@ -229,7 +229,7 @@ func TestServerTimeoutIgnoredWhenClientLeft(t *testing.T) {
 func TestServerRateLimitAnswers429(t *testing.T) {
 	mock := clock.NewMock()
 	h := newMiddleware(t, httpx.ServerConfig{
-		RateLimit: ratelimit.Config[int]{Rate: 1, Period: 10 * time.Second},
+		RateLimit: ratelimit.Config{Rate: 1, Period: 10 * time.Second},
 		Clock:     mock,
 	}, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	ctx := context.Background()
@@ -338,7 +338,7 @@ func TestServerRejectHook(t *testing.T) {
 	var gotStatus int
 	var gotErr error
 	h := newMiddleware(t, httpx.ServerConfig{
-		RateLimit: ratelimit.Config[int]{Rate: 1, Period: time.Hour},
+		RateLimit: ratelimit.Config{Rate: 1, Period: time.Hour},
 		Reject: func(w http.ResponseWriter, r *http.Request, status int, err error) {
 			gotStatus, gotErr = status, err
 			w.Header().Set("Content-Type", "application/json")
@@ -572,8 +572,8 @@ func TestServerConfigValidate(t *testing.T) {
 		{"timeout", httpx.ServerConfig{Timeout: -time.Second}, "httpx: Timeout = -1s: must be >= 0 (0 = no timeout)"},
 		{"retry after", httpx.ServerConfig{RetryAfter: -time.Second}, "httpx: RetryAfter = -1s: must be >= 0 (0 = 1s)"},
 		{"nil policy", httpx.ServerConfig{Policies: []resilience.Policy[int]{nil}}, "httpx: Policies[0] = nil: must not be nil"},
-		{"burst without rate", httpx.ServerConfig{RateLimit: ratelimit.Config[int]{Burst: 5}}, "httpx: RateLimit.Rate = 0: must be > 0 when Period, Burst or MaxWait is set"},
-		{"bad rate", httpx.ServerConfig{RateLimit: ratelimit.Config[int]{Rate: -1}}, "ratelimit: Rate = -1: must be > 0"},
+		{"burst without rate", httpx.ServerConfig{RateLimit: ratelimit.Config{Burst: 5}}, "httpx: RateLimit.Rate = 0: must be > 0 when Period, Burst or MaxWait is set"},
+		{"bad rate", httpx.ServerConfig{RateLimit: ratelimit.Config{Rate: -1}}, "ratelimit: Rate = -1: must be > 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -195,7 +195,7 @@ func (c StandardConfig) Config() Config {
 func (c StandardConfig) build(middle resilience.Policy[*http.Response]) Config {
 	var policies []resilience.Policy[*http.Response]
 	if d := orDefault(c.TotalTimeout, stdTotalTimeout); d > 0 {
-		policies = append(policies, timeout.New(timeout.Config[*http.Response]{
+		policies = append(policies, timeout.New[*http.Response](timeout.Config{
 			Name: c.Name, Timeout: d, Observer: c.Observer, Clock: c.Clock,
 		}))
 	}
@@ -203,7 +203,7 @@ func (c StandardConfig) build(middle resilience.Policy[*http.Response]) Config {
 
 	var attemptTimeout resilience.Policy[*http.Response]
 	if d := orDefault(c.AttemptTimeout, stdAttemptTimeout); d > 0 {
-		attemptTimeout = timeout.New(timeout.Config[*http.Response]{
+		attemptTimeout = timeout.New[*http.Response](timeout.Config{
 			Name: c.Name, Timeout: d, Observer: c.Observer, Clock: c.Clock,
 		})
 	}

@@ -90,7 +90,7 @@ func run(w io.Writer) error {
 	// The Transport's policies wrap the whole failover: here, a bound on
 	// the time to the response headers, across every endpoint tried.
 	client := &http.Client{Transport: httpx.NewTransport(f,
-		timeout.New(timeout.Config[*http.Response]{Timeout: 2 * time.Second}))}
+		timeout.New[*http.Response](timeout.Config{Timeout: 2 * time.Second}))}
 
 	// Requests name the service, not an endpoint: the failover rewrites
 	// scheme and host onto the endpoint it tries.

@@ -33,7 +33,7 @@ func run(w io.Writer) error {
 	// /search may be called 3 times at once, then once a minute.
 	limited, err1 := httpx.Middleware(httpx.ServerConfig{
 		Name:      "search",
-		RateLimit: ratelimit.Config[int]{Rate: 1, Period: time.Minute, Burst: 3},
+		RateLimit: ratelimit.Config{Rate: 1, Period: time.Minute, Burst: 3},
 	})
 	// /report runs one at a time; others are turned away at once.
 	exclusive, err2 := httpx.Middleware(httpx.ServerConfig{Name: "report", MaxConcurrent: 1, RetryAfter: 5 * time.Second})
