@@ -133,8 +133,8 @@ func srvConfigError(field string, value any, rule string) error {
 // Middleware returns an http.Handler middleware that applies cfg to every
 // request: the rate limit (429), then the concurrency limit (503), then
 // cfg.Policies, around the handler, all within cfg.Timeout (503), each
-// rejection carrying Retry-After. It returns the error of cfg.Validate if
-// cfg is invalid.
+// rejection carrying Retry-After. It panics with the error of cfg.Validate
+// if cfg is invalid; call Validate first for configs that are not static.
 //
 // The limits are shared by every handler the returned func wraps: wrap
 // the whole mux for service-wide limits, or call Middleware once per route
@@ -149,9 +149,9 @@ func srvConfigError(field string, value any, rule string) error {
 // panic of Reject or the Observer there is carried over to the request's
 // goroutine, raised when the handler returns. The handlers it returns are
 // safe for concurrent use.
-func Middleware(cfg ServerConfig) (func(http.Handler) http.Handler, error) {
+func Middleware(cfg ServerConfig) func(http.Handler) http.Handler {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		panic(err)
 	}
 	s := &srvShared{
 		timeout:    cfg.Timeout,
@@ -196,7 +196,7 @@ func Middleware(cfg ServerConfig) (func(http.Handler) http.Handler, error) {
 			panic(fmt.Errorf("%w: httpx: Middleware: nil handler", resilience.ErrInvalidArgument))
 		}
 		return &srvHandler{s: s, h: h}
-	}, nil
+	}
 }
 
 // srvShared is what every handler of one Middleware shares.

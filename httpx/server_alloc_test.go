@@ -38,10 +38,7 @@ func TestServerAllocations(t *testing.T) {
 		{"timeout", httpx.ServerConfig{Timeout: time.Minute}, 13},
 	}
 	for _, tt := range tests {
-		mw, err := httpx.Middleware(tt.cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		mw := httpx.Middleware(tt.cfg)
 		h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		w := &srvDiscard{h: http.Header{}}

@@ -23,10 +23,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	}
 	for name, cfg := range configs {
 		b.Run(name, func(b *testing.B) {
-			mw, err := httpx.Middleware(cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
+			mw := httpx.Middleware(cfg)
 			h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 			req := httptest.NewRequest(http.MethodGet, "/", nil)
 			b.ReportAllocs()

@@ -27,9 +27,7 @@ import (
 
 func newMiddleware(t *testing.T, cfg httpx.ServerConfig, h http.HandlerFunc) http.Handler {
 	t.Helper()
-	mw, err := httpx.Middleware(cfg)
-	require.NoError(t, err)
-	return mw(h)
+	return httpx.Middleware(cfg)(h)
 }
 
 // srvServe runs one request through h in memory and returns the recorder.
@@ -555,8 +553,7 @@ func TestServerZeroConfigPassesThrough(t *testing.T) {
 }
 
 func TestServerNilHandler(t *testing.T) {
-	mw, err := httpx.Middleware(httpx.ServerConfig{})
-	require.NoError(t, err)
+	mw := httpx.Middleware(httpx.ServerConfig{})
 	assert.Panics(t, func() { mw(nil) })
 }
 
@@ -580,9 +577,7 @@ func TestServerConfigValidate(t *testing.T) {
 			err := tt.cfg.Validate()
 			require.ErrorIs(t, err, resilience.ErrInvalidConfig)
 			assert.EqualError(t, err, tt.want)
-			mw, err := httpx.Middleware(tt.cfg)
-			assert.Nil(t, mw)
-			assert.EqualError(t, err, tt.want)
+			assert.PanicsWithError(t, tt.want, func() { httpx.Middleware(tt.cfg) }, "Middleware must panic with Validate's error")
 		})
 	}
 }

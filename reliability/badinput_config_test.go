@@ -136,6 +136,12 @@ func configCases() []configCase {
 		cfg("httpx standard Backoff", "Exponential.Multiplier", httpx.StandardConfig{Backoff: retry.Exponential{Multiplier: 0.5}}, httpx.Standard),
 		cfg("httpx standard Breaker", "FailureRate", httpx.StandardConfig{Breaker: &circuitbreaker.Config[*http.Response]{FailureRate: 2}}, httpx.Standard),
 		cfg("httpx standard Breaker ignored", "", httpx.StandardConfig{NoBreaker: true, Breaker: &circuitbreaker.Config[*http.Response]{FailureRate: 2}}, httpx.Standard),
+		cfg("httpx failover zero", "Endpoints", httpx.FailoverConfig{}, httpx.NewFailover),
+		cfg("httpx failover one endpoint", "", httpx.FailoverConfig{Endpoints: []httpx.Endpoint{{URL: "http://a"}}}, httpx.NewFailover),
+		cfg("httpx failover MaxAttempts -1", "MaxAttempts", httpx.FailoverConfig{Endpoints: []httpx.Endpoint{{URL: "http://a"}}, MaxAttempts: -1}, httpx.NewFailover),
+		cfg("httpx server zero", "", httpx.ServerConfig{}, httpx.Middleware),
+		cfg("httpx server MaxConcurrent -1", "MaxConcurrent", httpx.ServerConfig{MaxConcurrent: -1}, httpx.Middleware),
+		cfg("httpx server RateLimit.Rate -1", "Rate", httpx.ServerConfig{RateLimit: ratelimit.Config{Rate: -1}}, httpx.Middleware),
 
 		{name: "resilience Compose", field: "", validate: func() error { return nil }, build: func() { resilience.Compose[int](pol) }},
 	}

@@ -68,7 +68,7 @@ func run(w io.Writer) error {
 	inner := &http.Transport{}
 	defer inner.CloseIdleConnections()
 
-	f, err := httpx.NewFailover(httpx.FailoverConfig{
+	f := httpx.NewFailover(httpx.FailoverConfig{
 		Name: "inventory",
 		Endpoints: []httpx.Endpoint{
 			{URL: primary.srv.URL}, {URL: secondary.srv.URL}, {URL: tertiary.srv.URL},
@@ -82,9 +82,6 @@ func run(w io.Writer) error {
 			fmt.Fprintf(w, "  left %s: %s\n", label(endpoint, primary, secondary, tertiary), why(err))
 		},
 	})
-	if err != nil {
-		return err
-	}
 	defer f.Close()
 
 	// The Transport's policies wrap the whole failover: here, a bound on
