@@ -95,7 +95,7 @@ func TestHoldAllocations(t *testing.T) {
 	// Under a timeout policy whose context armed no timer yet: instead of
 	// the link, the deadline goes on a shared timer heap (no allocation),
 	// and the policy's context is never made.
-	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	var allocs float64
 	_, _ = p.Execute(values, func(ctx context.Context) (int, error) {
 		allocs = testing.AllocsPerRun(1000, func() {

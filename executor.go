@@ -3,8 +3,9 @@ package resilience
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"sync"
+
+	"github.com/go-resilience/resilience/internal/typednil"
 )
 
 // An Executor applies a fixed list of policies to functions, outermost
@@ -35,7 +36,7 @@ type Executor[R any] struct {
 func Compose[R any](policies ...Policy[R]) *Executor[R] {
 	e := &Executor[R]{policies: append([]Policy[R](nil), policies...)}
 	for i, p := range e.policies {
-		if isNil(p) {
+		if typednil.Is(p) {
 			e.err = fmt.Errorf("%w: Compose: policy %d of %d is nil (%T)", ErrInvalidArgument, i, len(policies), p)
 			return e
 		}
@@ -45,19 +46,6 @@ func Compose[R any](policies ...Policy[R]) *Executor[R] {
 		e.head = e.chain.chained
 	}
 	return e
-}
-
-// isNil reports whether p is nil or a typed nil whose Execute would
-// dereference it. It runs once per policy in Compose, never per call.
-func isNil(p any) bool {
-	if p == nil {
-		return true
-	}
-	switch v := reflect.ValueOf(p); v.Kind() {
-	case reflect.Pointer, reflect.Func, reflect.Map, reflect.Slice, reflect.Chan, reflect.Interface:
-		return v.IsNil()
-	}
-	return false
 }
 
 // Policies returns a copy of the executor's policies, outermost first.

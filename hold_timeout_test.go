@@ -21,8 +21,8 @@ import (
 func TestHoldEndsAtALazyTimeoutsDeadline(t *testing.T) {
 	mock := clock.NewMock()
 	base := context.Background()
-	outer := timeout.New(timeout.Config[int]{Timeout: time.Minute, Clock: mock})
-	inner := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	outer := timeout.New[int](timeout.Config{Timeout: time.Minute, Clock: mock})
+	inner := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	var heldErr, heldCause error
 	_, err := resilience.Compose[int](outer, inner).Execute(base, func(ctx context.Context) (int, error) {
 		var h resilience.Hold
@@ -43,7 +43,7 @@ func TestHoldEndsAtALazyTimeoutsDeadline(t *testing.T) {
 func TestHoldKeptOutlivesALazyTimeoutsDeadline(t *testing.T) {
 	mock := clock.NewMock()
 	base := context.Background()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	var h resilience.Hold
 	var held context.Context
 	_, err := p.Execute(base, func(ctx context.Context) (int, error) {
@@ -61,7 +61,7 @@ func TestHoldKeptOutlivesALazyTimeoutsDeadline(t *testing.T) {
 func TestHoldReleasedBeforeALazyTimeoutsDeadline(t *testing.T) {
 	mock := clock.NewMock()
 	base := context.Background()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	var held context.Context
 	_, err := p.Execute(base, func(ctx context.Context) (int, error) {
 		var h resilience.Hold
@@ -84,7 +84,7 @@ func TestHoldUnderALazyTimeoutOverAnotherCancel(t *testing.T) {
 			base := context.Background()
 			mid, cancel := context.WithCancel(base)
 			defer cancel()
-			p := timeout.New(timeout.Config[int]{Timeout: time.Second})
+			p := timeout.New[int](timeout.Config{Timeout: time.Second})
 			_, _ = p.Execute(mid, func(ctx context.Context) (int, error) {
 				var h resilience.Hold
 				held := h.Start(ctx, base)
@@ -110,7 +110,7 @@ func TestHoldStartedPastAMockDeadlineEndsAtOnce(t *testing.T) {
 	for _, keep := range []bool{false, true} {
 		mock := clock.NewMock()
 		base := context.Background()
-		p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+		p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 		var heldErr, heldCause error
 		_, _ = p.Execute(base, func(ctx context.Context) (int, error) {
 			mock.Add(2 * time.Second)
@@ -133,7 +133,7 @@ func TestHoldStartedPastAMockDeadlineEndsAtOnce(t *testing.T) {
 func TestHoldKeptJustAfterAMockDeadlineEnds(t *testing.T) {
 	mock := clock.NewMock()
 	base := context.Background()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	var heldCause error
 	_, _ = p.Execute(base, func(ctx context.Context) (int, error) {
 		var h resilience.Hold

@@ -30,7 +30,7 @@ func Example_quickStart() {
 		// Sees every attempt; opens when half of the last 100 failed.
 		circuitbreaker.New(circuitbreaker.Config[string]{Name: "pricing"}),
 		// Bounds each attempt.
-		timeout.New(timeout.Config[string]{Timeout: time.Second}),
+		timeout.New[string](timeout.Config{Timeout: time.Second}),
 	)
 
 	attempts := 0
@@ -55,7 +55,7 @@ func TestQuickStartStopsRetryingOnceTheBreakerOpens(t *testing.T) {
 			fallback.Value("price unavailable"),
 			retry.New(retry.Config[string]{Backoff: retry.Constant(10 * time.Millisecond)}),
 			circuitbreaker.New(circuitbreaker.Config[string]{Name: "pricing"}),
-			timeout.New(timeout.Config[string]{Timeout: time.Second}),
+			timeout.New[string](timeout.Config{Timeout: time.Second}),
 		)
 		calls := 0
 		down := func(context.Context) (string, error) { calls++; return "", errors.New("connection reset") }

@@ -18,7 +18,7 @@ import (
 // RateLimiter: a bursty limiter far from its limit admits every call.
 func BenchmarkRateLimiter(b *testing.B) {
 	b.Run("resilience", func(b *testing.B) {
-		ours(b, ratelimit.New(ratelimit.Config[int]{Rate: 1 << 29, Period: time.Second, Burst: 1 << 29}))
+		ours(b, ratelimit.New[int](ratelimit.Config{Rate: 1 << 29, Period: time.Second, Burst: 1 << 29}))
 	})
 	b.Run("failsafe-go", func(b *testing.B) {
 		failsafeGo(b, fsratelimiter.NewBursty[int](1<<29, time.Second))

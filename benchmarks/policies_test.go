@@ -42,9 +42,9 @@ func ourBreaker() *circuitbreaker.Breaker[int] {
 func ourFallback() *fallback.Policy[int] {
 	return fallback.New(fallback.Config[int]{Fallback: func(context.Context, int, error) (int, error) { return 0, nil }})
 }
-func ourTimeout() *timeout.Policy[int] { return timeout.New(timeout.Config[int]{Timeout: time.Minute}) }
+func ourTimeout() *timeout.Policy[int] { return timeout.New[int](timeout.Config{Timeout: time.Minute}) }
 func ourBulkhead() *bulkhead.Bulkhead[int] {
-	return bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1 << 20})
+	return bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1 << 20})
 }
 
 func fsRetry() fsretry.RetryPolicy[int] { return fsretry.NewBuilder[int]().WithMaxAttempts(3).Build() }

@@ -16,7 +16,7 @@ import (
 )
 
 func TestFreePermitAllocatesNothing(t *testing.T) {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 4})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 4})
 	ctx := context.Background()
 	allocs := testing.AllocsPerRun(1000, func() { _, _ = b.Execute(ctx, ok) })
 	assert.Zero(t, allocs, "Execute with a free permit: %v allocs, want 0", allocs)
@@ -35,7 +35,7 @@ func TestFreePermitAllocatesNothing(t *testing.T) {
 }
 
 func TestFullRejectionAllocatesNothing(t *testing.T) {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})
 	ctx := context.Background()
 	release, _ := b.Acquire(ctx)
 	defer release()

@@ -8,7 +8,7 @@ import (
 )
 
 func BenchmarkExecute(b *testing.B) {
-	bh := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1 << 20})
+	bh := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1 << 20})
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -19,7 +19,7 @@ func BenchmarkExecute(b *testing.B) {
 }
 
 func BenchmarkExecuteSerial(b *testing.B) {
-	bh := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1 << 20})
+	bh := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1 << 20})
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -28,7 +28,7 @@ func BenchmarkExecuteSerial(b *testing.B) {
 }
 
 func BenchmarkExecuteFull(b *testing.B) {
-	bh := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
+	bh := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})
 	ctx := context.Background()
 	release, _ := bh.Acquire(ctx)
 	defer release()

@@ -21,7 +21,7 @@ type Bulkhead[R any] struct {
 
 // New returns a Bulkhead configured by cfg. It panics with the error of
 // cfg.Validate if cfg is invalid.
-func New[R any](cfg Config[R]) *Bulkhead[R] {
+func New[R any](cfg Config) *Bulkhead[R] {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}

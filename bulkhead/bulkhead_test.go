@@ -21,7 +21,7 @@ import (
 func ok(context.Context) (int, error) { return 1, nil }
 
 func TestExecutePassesOutcomeThrough(t *testing.T) {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 2})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 2})
 	ctx := t.Context()
 	errBoom := errors.New("boom")
 
@@ -40,7 +40,7 @@ func TestExecutePassesOutcomeThrough(t *testing.T) {
 func TestExecuteRejectsAtOnceWhenFull(t *testing.T) {
 	rec := &testkit.Events{}
 	var hooked []error
-	b := bulkhead.New(bulkhead.Config[int]{
+	b := bulkhead.New[int](bulkhead.Config{
 		Name: "db", MaxConcurrent: 1, Observer: rec,
 		OnRejected: func(_ context.Context, err error) { hooked = append(hooked, err) },
 		OnAcquired: func(context.Context, time.Duration) { t.Error("OnAcquired called for a call that did not queue") },
@@ -82,7 +82,7 @@ func TestFullErrorMessage(t *testing.T) {
 func TestNeverMoreThanMaxConcurrent(t *testing.T) {
 	const goroutines, limit = 2000, 8
 	for _, maxWait := range []time.Duration{0, time.Minute} {
-		b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: limit, MaxWait: maxWait})
+		b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: limit, MaxWait: maxWait})
 		var cur, peak, admitted, rejected atomic.Int64
 		work := func(context.Context) (int, error) {
 			n := cur.Add(1)
@@ -121,7 +121,7 @@ func TestNeverMoreThanMaxConcurrent(t *testing.T) {
 
 func TestWaitersAreServedFIFO(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Hour})
+		b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Hour})
 		release, err := b.Acquire(t.Context())
 		require.NoError(t, err)
 
@@ -151,7 +151,7 @@ func TestMaxWaitFollowsTheClock(t *testing.T) {
 		mock := clock.NewMock()
 		rec := &testkit.Events{}
 		var hooked atomic.Int32
-		b := bulkhead.New(bulkhead.Config[int]{
+		b := bulkhead.New[int](bulkhead.Config{
 			MaxConcurrent: 1, MaxWait: time.Second, Clock: mock, Observer: rec,
 			OnRejected: func(context.Context, error) { hooked.Add(1) },
 		})
@@ -190,7 +190,7 @@ func TestMaxWaitFollowsTheClock(t *testing.T) {
 
 func TestMaxWaitWithRealClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: 250 * time.Millisecond})
+		b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: 250 * time.Millisecond})
 		release, err := b.Acquire(t.Context())
 		require.NoError(t, err)
 		defer release()
@@ -207,7 +207,7 @@ func TestWaiterGetsPermitWhenReleased(t *testing.T) {
 		mock := clock.NewMock()
 		rec := &testkit.Events{}
 		var waited []time.Duration
-		b := bulkhead.New(bulkhead.Config[int]{
+		b := bulkhead.New[int](bulkhead.Config{
 			Name: "svc", MaxConcurrent: 1, MaxWait: time.Second, Clock: mock, Observer: rec,
 			OnAcquired: func(_ context.Context, d time.Duration) { waited = append(waited, d) },
 		})
@@ -231,7 +231,7 @@ func TestWaiterGetsPermitWhenReleased(t *testing.T) {
 
 func TestCancelWhileWaiting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := bulkhead.New(bulkhead.Config[int]{
+		b := bulkhead.New[int](bulkhead.Config{
 			MaxConcurrent: 1, MaxWait: time.Hour,
 			OnRejected: func(context.Context, error) { t.Error("OnRejected called for a cancelled wait") },
 		})
@@ -258,7 +258,7 @@ func TestCancelWhileWaiting(t *testing.T) {
 
 func TestDeadlineWhileWaiting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Hour})
+		b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Hour})
 		release, err := b.Acquire(t.Context())
 		require.NoError(t, err)
 		defer release()
@@ -273,7 +273,7 @@ func TestDeadlineWhileWaiting(t *testing.T) {
 }
 
 func TestDoneContextTakesNoPermit(t *testing.T) {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	called := false
@@ -289,7 +289,7 @@ func TestDoneContextTakesNoPermit(t *testing.T) {
 func TestPermitGrantedAsWaitEndsIsNotLost(t *testing.T) {
 	for i := range 200 {
 		synctest.Test(t, func(t *testing.T) {
-			b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Hour})
+			b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Hour})
 			release, err := b.Acquire(t.Context())
 			require.NoError(t, err)
 
@@ -316,7 +316,7 @@ func TestPermitGrantedAsWaitEndsIsNotLost(t *testing.T) {
 }
 
 func TestPanicReleasesPermit(t *testing.T) {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})
 	exec := resilience.Compose[int](b)
 	assert.PanicsWithValue(t, "boom", func() {
 		_, _ = exec.Execute(t.Context(), func(context.Context) (int, error) { panic("boom") })
@@ -327,7 +327,7 @@ func TestPanicReleasesPermit(t *testing.T) {
 }
 
 func TestAcquireRelease(t *testing.T) {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 2})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 2})
 	r1, err := b.Acquire(t.Context())
 	require.NoError(t, err)
 	r2, err := b.Acquire(t.Context())
@@ -346,7 +346,7 @@ func TestAcquireRelease(t *testing.T) {
 }
 
 func TestNilArguments(t *testing.T) {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})
 	var nilCtx context.Context
 	_, err := b.Execute(nilCtx, ok)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "Execute(nil, fn)")
@@ -359,7 +359,7 @@ func TestNilArguments(t *testing.T) {
 }
 
 func TestViewsShareThePermits(t *testing.T) {
-	ints := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 2})
+	ints := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 2})
 	strs := bulkhead.As[string](ints)
 	assert.Equal(t, 2, strs.MaxConcurrent())
 

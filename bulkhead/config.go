@@ -9,8 +9,9 @@ import (
 )
 
 // Config configures a Bulkhead. MaxConcurrent is required; every other
-// field's zero value means a default.
-type Config[R any] struct {
+// field's zero value means a default. It does not depend on the result
+// type, so one Config serves every New[R].
+type Config struct {
 	// Name names the bulkhead in events and errors; "" leaves it unnamed.
 	Name string
 
@@ -45,7 +46,7 @@ type Config[R any] struct {
 
 // Validate reports the first invalid field of c as a
 // *resilience.ConfigError wrapping resilience.ErrInvalidConfig, or nil.
-func (c Config[R]) Validate() error {
+func (c Config) Validate() error {
 	switch {
 	case c.MaxConcurrent <= 0:
 		return configError("MaxConcurrent", c.MaxConcurrent, "must be > 0")

@@ -14,7 +14,7 @@
 // Most callers want [Bulkhead.Execute], directly or through
 // resilience.Compose:
 //
-//	db := bulkhead.New(bulkhead.Config[User]{MaxConcurrent: 10, MaxWait: 100 * time.Millisecond})
+//	db := bulkhead.New[User](bulkhead.Config{MaxConcurrent: 10, MaxWait: 100 * time.Millisecond})
 //	user, err := db.Execute(ctx, loadUser)
 //
 // [Bulkhead.Acquire] is the two-step form for code that is not a

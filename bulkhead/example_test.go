@@ -13,7 +13,7 @@ import (
 
 func Example() {
 	// At most 10 queries at once; an 11th waits up to 100ms for a permit.
-	db := bulkhead.New(bulkhead.Config[string]{Name: "db", MaxConcurrent: 10, MaxWait: 100 * time.Millisecond})
+	db := bulkhead.New[string](bulkhead.Config{Name: "db", MaxConcurrent: 10, MaxWait: 100 * time.Millisecond})
 	exec := resilience.Compose[string](db)
 
 	name, err := exec.Execute(context.Background(), func(ctx context.Context) (string, error) {
@@ -24,13 +24,13 @@ func Example() {
 }
 
 func ExampleNew() {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 4})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 4})
 	fmt.Println(b.MaxConcurrent(), b.InFlight())
 	// Output: 4 0
 }
 
 func ExampleBulkhead_Execute() {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})
 	ctx := context.Background()
 
 	release, _ := b.Acquire(ctx) // someone holds the only permit
@@ -48,7 +48,7 @@ func ExampleBulkhead_Execute() {
 }
 
 func ExampleBulkhead_Acquire() {
-	b := bulkhead.New(bulkhead.Config[struct{}]{MaxConcurrent: 2})
+	b := bulkhead.New[struct{}](bulkhead.Config{MaxConcurrent: 2})
 
 	release, err := b.Acquire(context.Background())
 	if err != nil {
@@ -64,7 +64,7 @@ func ExampleBulkhead_Acquire() {
 }
 
 func ExampleBulkhead_Waiting() {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Minute})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Minute})
 	ctx := context.Background()
 	release, _ := b.Acquire(ctx)
 
@@ -85,7 +85,7 @@ func ExampleBulkhead_Waiting() {
 }
 
 func ExampleBulkhead_InFlight() {
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 3})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 3})
 	_, _ = b.Execute(context.Background(), func(context.Context) (int, error) {
 		fmt.Println("during:", b.InFlight())
 		return 0, nil
@@ -98,7 +98,7 @@ func ExampleBulkhead_InFlight() {
 
 func ExampleAs() {
 	// One database, one pool of permits, queries of different result types.
-	users := bulkhead.New(bulkhead.Config[string]{Name: "db", MaxConcurrent: 1})
+	users := bulkhead.New[string](bulkhead.Config{Name: "db", MaxConcurrent: 1})
 	counts := bulkhead.As[int](users)
 
 	release, _ := users.Acquire(context.Background())
@@ -109,7 +109,7 @@ func ExampleAs() {
 }
 
 func ExampleConfig_Validate() {
-	err := bulkhead.Config[int]{MaxConcurrent: 0}.Validate()
+	err := bulkhead.Config{MaxConcurrent: 0}.Validate()
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, resilience.ErrInvalidConfig))
 	// Output:
@@ -118,7 +118,7 @@ func ExampleConfig_Validate() {
 }
 
 func ExampleFullError() {
-	b := bulkhead.New(bulkhead.Config[int]{Name: "api", MaxConcurrent: 1})
+	b := bulkhead.New[int](bulkhead.Config{Name: "api", MaxConcurrent: 1})
 	release, _ := b.Acquire(context.Background())
 	defer release()
 

@@ -20,7 +20,7 @@ func FuzzValidate(f *testing.F) {
 	f.Add(math.MaxInt, int64(math.MaxInt64))
 	f.Add(math.MinInt, int64(math.MinInt64))
 	f.Fuzz(func(t *testing.T, maxConcurrent int, maxWait int64) {
-		cfg := bulkhead.Config[int]{MaxConcurrent: maxConcurrent, MaxWait: time.Duration(maxWait)}
+		cfg := bulkhead.Config{MaxConcurrent: maxConcurrent, MaxWait: time.Duration(maxWait)}
 		var bad []string
 		if maxConcurrent <= 0 {
 			bad = append(bad, "MaxConcurrent")
@@ -29,7 +29,7 @@ func FuzzValidate(f *testing.F) {
 			bad = append(bad, "MaxWait")
 		}
 		testkit.CheckConfig(t, "bulkhead", cfg.Validate(), bad, func() {
-			b := bulkhead.New(cfg)
+			b := bulkhead.New[int](cfg)
 			r, err := b.Execute(context.Background(), func(context.Context) (int, error) { return 1, nil })
 			if r != 1 || err != nil || b.InFlight() != 0 {
 				t.Fatalf("Execute = %d, %v; %d in flight after", r, err, b.InFlight())

@@ -34,30 +34,30 @@ func TestPanicInAnyCallbackReleasesThePermit(t *testing.T) {
 		name    string
 		meets   int
 		acquire bool // through Acquire rather than Execute
-		arm     func(cfg *bulkhead.Config[int], fn *resilience.Func[int], boom func())
+		arm     func(cfg *bulkhead.Config, fn *resilience.Func[int], boom func())
 	}{
-		{name: "guarded fn", meets: free, arm: func(_ *bulkhead.Config[int], fn *resilience.Func[int], boom func()) {
+		{name: "guarded fn", meets: free, arm: func(_ *bulkhead.Config, fn *resilience.Func[int], boom func()) {
 			*fn = func(context.Context) (int, error) { boom(); return 1, nil }
 		}},
-		{name: "guarded fn after queueing", meets: queued, arm: func(_ *bulkhead.Config[int], fn *resilience.Func[int], boom func()) {
+		{name: "guarded fn after queueing", meets: queued, arm: func(_ *bulkhead.Config, fn *resilience.Func[int], boom func()) {
 			*fn = func(context.Context) (int, error) { boom(); return 1, nil }
 		}},
-		{name: "OnAcquired", meets: queued, arm: func(cfg *bulkhead.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "OnAcquired", meets: queued, arm: func(cfg *bulkhead.Config, _ *resilience.Func[int], boom func()) {
 			cfg.OnAcquired = func(context.Context, time.Duration) { boom() }
 		}},
-		{name: "OnAcquired through Acquire", meets: queued, acquire: true, arm: func(cfg *bulkhead.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "OnAcquired through Acquire", meets: queued, acquire: true, arm: func(cfg *bulkhead.Config, _ *resilience.Func[int], boom func()) {
 			cfg.OnAcquired = func(context.Context, time.Duration) { boom() }
 		}},
-		{name: "Observer seeing EventAcquired", meets: queued, arm: func(cfg *bulkhead.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "Observer seeing EventAcquired", meets: queued, arm: func(cfg *bulkhead.Config, _ *resilience.Func[int], boom func()) {
 			cfg.Observer = panicOn(resilience.EventAcquired, boom)
 		}},
-		{name: "process-wide Observer seeing EventAcquired", meets: queued, arm: func(cfg *bulkhead.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "process-wide Observer seeing EventAcquired", meets: queued, arm: func(cfg *bulkhead.Config, _ *resilience.Func[int], boom func()) {
 			resilience.SetObserver(panicOn(resilience.EventAcquired, boom))
 		}},
-		{name: "OnRejected", meets: full, arm: func(cfg *bulkhead.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "OnRejected", meets: full, arm: func(cfg *bulkhead.Config, _ *resilience.Func[int], boom func()) {
 			cfg.OnRejected = func(context.Context, error) { boom() }
 		}},
-		{name: "Observer seeing EventRejected", meets: full, arm: func(cfg *bulkhead.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "Observer seeing EventRejected", meets: full, arm: func(cfg *bulkhead.Config, _ *resilience.Func[int], boom func()) {
 			cfg.Observer = panicOn(resilience.EventRejected, boom)
 		}},
 	}
@@ -65,11 +65,11 @@ func TestPanicInAnyCallbackReleasesThePermit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				want := &panicValue{tt.name}
-				cfg := bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Second}
+				cfg := bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Second}
 				fn := resilience.Func[int](ok)
 				tt.arm(&cfg, &fn, func() { panic(want) })
 				defer resilience.SetObserver(nil)
-				b := bulkhead.New(cfg)
+				b := bulkhead.New[int](cfg)
 				discards := 0
 				ctx := resilience.WithDiscard(t.Context(), func(int) { discards++ })
 

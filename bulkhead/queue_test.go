@@ -24,7 +24,7 @@ import (
 // with nothing taken or queued.
 func TestStressWaitersCancelAndRelease(t *testing.T) {
 	const goroutines, limit = 4000, 4
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: limit, MaxWait: time.Minute})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: limit, MaxWait: time.Minute})
 	var cur, peak, admitted, cancelled atomic.Int64
 	work := func(context.Context) (int, error) {
 		n := cur.Add(1)
@@ -82,7 +82,7 @@ func TestStressWaitersCancelAndRelease(t *testing.T) {
 // right after the release finds no free permit, and queues behind.
 func TestReleaseHandsThePermitToTheHeadWaiter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Hour})
+		b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Hour})
 		release, err := b.Acquire(t.Context())
 		require.NoError(t, err)
 
@@ -125,7 +125,7 @@ func TestReleaseHandsThePermitToTheHeadWaiter(t *testing.T) {
 // their order.
 func TestWaiterLeavingKeepsTheOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Hour})
+		b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Hour})
 		release, err := b.Acquire(t.Context())
 		require.NoError(t, err)
 
@@ -174,7 +174,7 @@ func TestWaiterLeavingKeepsTheOrder(t *testing.T) {
 func TestPermitGrantedAsMaxWaitEnds(t *testing.T) {
 	for i := range 100 {
 		synctest.Test(t, func(t *testing.T) {
-			b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Second})
+			b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Second})
 			release, err := b.Acquire(t.Context())
 			require.NoError(t, err)
 			time.AfterFunc(time.Second, release)
@@ -195,7 +195,7 @@ func TestPermitGrantedAsMaxWaitEnds(t *testing.T) {
 func TestMockClockWaiterPermitHandedOver(t *testing.T) {
 	mock := clock.NewMock()
 	waited := make(chan time.Duration, 1)
-	b := bulkhead.New(bulkhead.Config[int]{
+	b := bulkhead.New[int](bulkhead.Config{
 		MaxConcurrent: 1, MaxWait: time.Second, Clock: mock,
 		OnAcquired: func(_ context.Context, d time.Duration) { waited <- d },
 	})
@@ -236,7 +236,7 @@ func (c *timerOrderClock) Timer(d time.Duration) *clock.Timer {
 
 func TestAWaiterIsCountedOnlyOnceItsMaxWaitTimerIsSet(t *testing.T) {
 	clk := &timerOrderClock{Mock: clock.NewMock()}
-	b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Second, Clock: clk})
+	b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Second, Clock: clk})
 	clk.waiting = b.Waiting
 	release, err := b.Acquire(context.Background())
 	require.NoError(t, err)

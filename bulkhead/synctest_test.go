@@ -57,7 +57,7 @@ func TestBulkheadOutlivesSynctestBubbles(t *testing.T) {
 const rounds = 8
 
 func newCrossBulkhead() *bulkhead.Bulkhead[int] {
-	return bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: time.Second})
+	return bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1, MaxWait: time.Second})
 }
 
 // queueInsideBubbles makes calls queue on b in bubbles, both with a

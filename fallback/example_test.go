@@ -15,7 +15,7 @@ import (
 func Example() {
 	exec := resilience.Compose[string](
 		fallback.Value("the usual"),
-		timeout.New(timeout.Config[string]{Timeout: 10 * time.Millisecond}),
+		timeout.New[string](timeout.Config{Timeout: 10 * time.Millisecond}),
 	)
 	order, err := exec.Execute(context.Background(), func(ctx context.Context) (string, error) {
 		<-ctx.Done() // the recommendation service is too slow today

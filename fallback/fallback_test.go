@@ -192,7 +192,7 @@ func TestFallbackOnDeadline(t *testing.T) {
 		assert.Equal(t, "stale", got.name, "a deadline must fall back")
 
 		// A timeout policy inside the fallback.
-		exec := resilience.Compose[*res](p, timeout.New(timeout.Config[*res]{Timeout: time.Second}))
+		exec := resilience.Compose[*res](p, timeout.New[*res](timeout.Config{Timeout: time.Second}))
 		got, err = exec.Execute(j.ctx(), wait)
 		require.NoError(t, err)
 		assert.Equal(t, "stale", got.name, "a timeout must fall back")

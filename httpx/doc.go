@@ -48,6 +48,11 @@
 // the Transport; a client-wide limit on the whole redirect chain is
 // http.Client.Timeout.
 //
+// Every constructor ([New], [Standard], [Hedging], [NewFailover],
+// [Middleware]) panics with the error of its config's Validate when the
+// config is invalid, as each policy package's New does: static configs
+// fail at start-up, and configs read at run time call Validate first.
+//
 // Transports are safe for concurrent use, and so are the values this
 // package returns unless their documentation says otherwise.
 package httpx

@@ -237,7 +237,7 @@ func TestTransportAttemptCutByPolicyDeadlineIsRetried(t *testing.T) {
 			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("ok")), Request: r}, nil
 		})
 		probe := &markProbe{}
-		tr := httpx.NewTransport(inner, retrying(2), timeout.New(timeout.Config[*http.Response]{Timeout: time.Second}), probe)
+		tr := httpx.NewTransport(inner, retrying(2), timeout.New[*http.Response](timeout.Config{Timeout: time.Second}), probe)
 		resp, err := tr.RoundTrip(mustRequest(t, http.MethodGet, "http://example.test", nil))
 		require.NoError(t, err)
 		assert.Equal(t, "ok", readAll(t, resp))

@@ -79,7 +79,7 @@ func ExampleNewTransport() {
 
 	tr := httpx.NewTransport(nil,
 		retry.New(retry.Config[*http.Response]{MaxAttempts: 2, DelayFunc: httpx.RetryAfter}),
-		timeout.New(timeout.Config[*http.Response]{Timeout: 5 * time.Second}),
+		timeout.New[*http.Response](timeout.Config{Timeout: 5 * time.Second}),
 	)
 	defer tr.CloseIdleConnections()
 

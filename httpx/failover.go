@@ -292,12 +292,13 @@ type foEndpoint struct {
 	passes, fails int
 }
 
-// NewFailover returns a Failover configured by cfg, or the error of
-// cfg.Validate. When cfg.HealthCheck.Interval > 0 it starts the health
-// checks, which run until Close.
-func NewFailover(cfg FailoverConfig) (*Failover, error) {
+// NewFailover returns a Failover configured by cfg. It panics with the
+// error of cfg.Validate if cfg is invalid; call Validate first for configs
+// that are not static. When cfg.HealthCheck.Interval > 0 it starts the
+// health checks, which run until Close.
+func NewFailover(cfg FailoverConfig) *Failover {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		panic(err)
 	}
 	f := &Failover{
 		next:        cfg.Next,
@@ -336,7 +337,7 @@ func NewFailover(cfg FailoverConfig) (*Failover, error) {
 	if cfg.HealthCheck.Interval > 0 {
 		f.startHealthChecks(cfg.HealthCheck.Interval)
 	}
-	return f, nil
+	return f
 }
 
 // Close stops the active health checks, cancelling a check in progress,

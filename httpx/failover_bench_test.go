@@ -16,14 +16,11 @@ func BenchmarkFailoverRoundTrip(b *testing.B) {
 			next := rtFuncFo(func(req *http.Request) (*http.Response, error) {
 				return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: req}, nil
 			})
-			f, err := httpx.NewFailover(httpx.FailoverConfig{
+			f := httpx.NewFailover(httpx.FailoverConfig{
 				Endpoints: []httpx.Endpoint{{URL: "http://a:8080/v1", Weight: 3}, {URL: "http://b:8080/v1", Weight: 1}},
 				Strategy:  s,
 				Next:      next,
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
 			defer f.Close()
 			req, _ := http.NewRequest(http.MethodGet, "http://svc/users/42?x=1", nil)
 			b.ReportAllocs()

@@ -22,16 +22,12 @@ func ExampleNewFailover() {
 	}))
 	defer backup.Close()
 
-	f, err := httpx.NewFailover(httpx.FailoverConfig{
+	f := httpx.NewFailover(httpx.FailoverConfig{
 		Endpoints: []httpx.Endpoint{{URL: primary.URL + "/v1"}, {URL: backup.URL + "/v1"}},
 		OnFailover: func(endpoint string, err error) {
 			fmt.Println("left the primary:", err)
 		},
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	defer f.Close()
 	defer f.CloseIdleConnections()
 
@@ -62,15 +58,11 @@ func ExampleFailover_CheckHealth() {
 		}
 		return &http.Response{StatusCode: code, Body: http.NoBody, Header: http.Header{}, Request: req}, nil
 	})
-	f, err := httpx.NewFailover(httpx.FailoverConfig{
+	f := httpx.NewFailover(httpx.FailoverConfig{
 		Endpoints:   []httpx.Endpoint{{URL: "http://a.internal"}, {URL: "http://b.internal"}},
 		Next:        next,
 		HealthCheck: httpx.HealthCheck{Path: "/healthz"},
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	defer f.Close()
 
 	f.CheckHealth(context.Background())

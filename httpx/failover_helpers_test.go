@@ -128,8 +128,7 @@ func foOK(req *http.Request) (*http.Response, error) {
 
 func newFailover(t *testing.T, cfg httpx.FailoverConfig) *httpx.Failover {
 	t.Helper()
-	f, err := httpx.NewFailover(cfg)
-	require.NoError(t, err)
+	f := httpx.NewFailover(cfg)
 	t.Cleanup(func() { f.Close() })
 	return f
 }

@@ -639,9 +639,7 @@ func TestFailoverConfigValidate(t *testing.T) {
 			err := tt.cfg.Validate()
 			require.ErrorIs(t, err, resilience.ErrInvalidConfig)
 			assert.EqualError(t, err, tt.want)
-			f, err := httpx.NewFailover(tt.cfg)
-			assert.Nil(t, f)
-			assert.EqualError(t, err, tt.want)
+			assert.PanicsWithError(t, tt.want, func() { httpx.NewFailover(tt.cfg) }, "NewFailover must panic with Validate's error")
 		})
 	}
 }

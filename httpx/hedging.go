@@ -4,22 +4,21 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/benbjohnson/clock"
-
 	"github.com/go-resilience/resilience"
-	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/hedge"
 )
 
 // HedgingConfig tunes the hedging stack of [Hedging]. The zero value is the
 // stack as documented there; each field changes one part of it.
 type HedgingConfig struct {
-	// Next sends each attempt. nil = http.DefaultTransport.
-	Next http.RoundTripper
-
-	// TotalTimeout bounds the whole request up to its response headers,
-	// hedges included. 0 = 30s; -1 = none.
-	TotalTimeout time.Duration
+	// StandardConfig holds the parts the hedging stack shares with the
+	// standard one, each as documented on [StandardConfig]: Next,
+	// TotalTimeout (hedges included), Budget (which here caps the hedges),
+	// NoBudget, Breaker, NoBreaker, PerHostIdle, AttemptTimeout, Name,
+	// Observer and Clock. Embedding it declares each of them once. Its
+	// retry fields (MaxAttempts, Backoff, MaxRetryAfter) must be zero: the
+	// hedging stack has no retry.
+	StandardConfig
 
 	// Delay is how long an attempt may go unanswered before a hedge is
 	// sent. 0 = derived from observed latency: the 95th percentile of
@@ -29,44 +28,6 @@ type HedgingConfig struct {
 
 	// MaxHedges is how many extra attempts one request may send. 0 = 1.
 	MaxHedges int
-
-	// Budget caps the hedges of all requests through the transport
-	// together; a hedge it refuses is not sent. nil = a budget of the
-	// transport's own, budget.New(budget.Config{}): hedges up to 20% of the
-	// requests of the last 10s, and at least 10 a second.
-	Budget resilience.Budget
-
-	// NoBudget leaves the hedge budget out.
-	NoBudget bool
-
-	// Breaker configures the circuit breaker each host gets, as in
-	// [StandardConfig]. nil = the standard breaker.
-	Breaker *circuitbreaker.Config[*http.Response]
-
-	// NoBreaker leaves the per-host breaker out.
-	NoBreaker bool
-
-	// PerHostIdle is as in [StandardConfig].
-	PerHostIdle time.Duration
-
-	// AttemptTimeout bounds each attempt up to its response headers.
-	// 0 = 10s; -1 = none.
-	AttemptTimeout time.Duration
-
-	// Name, Observer and Clock are as in [StandardConfig].
-	Name     string
-	Observer resilience.Observer
-	Clock    clock.Clock
-}
-
-// standard returns the StandardConfig that shares c's timeouts, breaker
-// and common fields, so that both presets build those parts one way.
-func (c HedgingConfig) standard() StandardConfig {
-	return StandardConfig{
-		Next: c.Next, TotalTimeout: c.TotalTimeout, Breaker: c.Breaker, NoBreaker: c.NoBreaker,
-		AttemptTimeout: c.AttemptTimeout, Name: c.Name, Observer: c.Observer, Clock: c.Clock,
-		Budget: c.Budget, NoBudget: c.NoBudget, PerHostIdle: c.PerHostIdle,
-	}
 }
 
 func (c HedgingConfig) hedgeConfig() hedge.Config[*http.Response] {
@@ -79,7 +40,18 @@ func (c HedgingConfig) hedgeConfig() hedge.Config[*http.Response] {
 // Validate reports the first invalid field of c as a
 // *resilience.ConfigError, or nil.
 func (c HedgingConfig) Validate() error {
-	if err := c.standard().Validate(); err != nil {
+	// The retry fields come with the embedded StandardConfig; set, they
+	// would be silently ignored, so they are refused instead.
+	const noRetry = "must be 0: the hedging stack has no retry"
+	switch {
+	case c.MaxAttempts != 0:
+		return &resilience.ConfigError{Policy: "httpx", Field: "MaxAttempts", Value: c.MaxAttempts, Rule: noRetry}
+	case c.Backoff != nil:
+		return &resilience.ConfigError{Policy: "httpx", Field: "Backoff", Value: c.Backoff, Rule: "must be nil: the hedging stack has no retry"}
+	case c.MaxRetryAfter != 0:
+		return &resilience.ConfigError{Policy: "httpx", Field: "MaxRetryAfter", Value: c.MaxRetryAfter, Rule: noRetry}
+	}
+	if err := c.StandardConfig.Validate(); err != nil {
 		return err
 	}
 	return c.hedgeConfig().Validate()
@@ -113,8 +85,7 @@ func Hedging(cfg HedgingConfig) *Transport {
 // Config returns the Config of the stack [Hedging] builds from c. It
 // panics if c is invalid.
 func (c HedgingConfig) Config() Config {
-	std := c.standard()
 	hc := c.hedgeConfig()
-	hc.Budget = std.budget()
-	return std.build(hedge.New(hc))
+	hc.Budget = c.budget()
+	return c.build(hedge.New(hc))
 }

@@ -43,7 +43,7 @@ func TestHedgingSendsASecondCopyAndCancelsTheLoser(t *testing.T) {
 	srv, hits, cancelled := slowFirst(t)
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	defer base.CloseIdleConnections()
-	client := &http.Client{Transport: httpx.Hedging(httpx.HedgingConfig{Next: base, Delay: 20 * time.Millisecond})}
+	client := &http.Client{Transport: httpx.Hedging(httpx.HedgingConfig{StandardConfig: httpx.StandardConfig{Next: base}, Delay: 20 * time.Millisecond})}
 
 	resp, err := client.Get(srv.URL)
 	require.NoError(t, err)
@@ -63,7 +63,8 @@ func TestHedgingSendsNonIdempotentRequestsOnce(t *testing.T) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	defer base.CloseIdleConnections()
 	client := &http.Client{Transport: httpx.Hedging(httpx.HedgingConfig{
-		Next: base, Delay: 10 * time.Millisecond, AttemptTimeout: 300 * time.Millisecond,
+		StandardConfig: httpx.StandardConfig{Next: base, AttemptTimeout: 300 * time.Millisecond},
+		Delay:          10 * time.Millisecond,
 	})}
 	_, err := client.Post(srv.URL, "text/plain", strings.NewReader("pay 10€"))
 	require.Error(t, err, "the only attempt timed out")
@@ -78,8 +79,12 @@ func TestHedgingConfigValidate(t *testing.T) {
 	}{
 		{httpx.HedgingConfig{MaxHedges: -1}, "MaxHedges"},
 		{httpx.HedgingConfig{Delay: -time.Second}, "Delay"},
-		{httpx.HedgingConfig{AttemptTimeout: -2}, "AttemptTimeout"},
-		{httpx.HedgingConfig{TotalTimeout: -2}, "TotalTimeout"},
+		{httpx.HedgingConfig{StandardConfig: httpx.StandardConfig{AttemptTimeout: -2}}, "AttemptTimeout"},
+		{httpx.HedgingConfig{StandardConfig: httpx.StandardConfig{TotalTimeout: -2}}, "TotalTimeout"},
+		// The embedded retry fields would do nothing: refused, not ignored.
+		{httpx.HedgingConfig{StandardConfig: httpx.StandardConfig{MaxAttempts: 3}}, "MaxAttempts"},
+		{httpx.HedgingConfig{StandardConfig: httpx.StandardConfig{Backoff: retry.Constant(time.Second)}}, "Backoff"},
+		{httpx.HedgingConfig{StandardConfig: httpx.StandardConfig{MaxRetryAfter: time.Second}}, "MaxRetryAfter"},
 	} {
 		err := tc.cfg.Validate()
 		require.ErrorIs(t, err, resilience.ErrInvalidConfig, "%+v", tc.cfg)

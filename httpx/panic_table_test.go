@@ -289,7 +289,7 @@ func TestMiddlewareRateLimitOnRejectedPanicPropagatesAndTheSlotStaysFree(t *test
 	mock := clock.NewMock()
 	h := newMiddleware(t, httpx.ServerConfig{
 		MaxConcurrent: 1,
-		RateLimit: ratelimit.Config[int]{
+		RateLimit: ratelimit.Config{
 			Rate: 1, Period: time.Minute, Burst: 1,
 			OnRejected: func(context.Context, error) { panic("bug") },
 		},

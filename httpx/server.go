@@ -39,7 +39,7 @@ type ServerConfig struct {
 	// Retry-After of when the next permit comes. Its zero Rate means no
 	// rate limit; an empty Name, nil Observer or nil Clock means this
 	// config's.
-	RateLimit ratelimit.Config[int]
+	RateLimit ratelimit.Config
 
 	// MaxConcurrent is the most handlers running at once; a request over
 	// it waits up to MaxWait, then is answered 503 Service Unavailable.
@@ -133,8 +133,8 @@ func srvConfigError(field string, value any, rule string) error {
 // Middleware returns an http.Handler middleware that applies cfg to every
 // request: the rate limit (429), then the concurrency limit (503), then
 // cfg.Policies, around the handler, all within cfg.Timeout (503), each
-// rejection carrying Retry-After. It returns the error of cfg.Validate if
-// cfg is invalid.
+// rejection carrying Retry-After. It panics with the error of cfg.Validate
+// if cfg is invalid; call Validate first for configs that are not static.
 //
 // The limits are shared by every handler the returned func wraps: wrap
 // the whole mux for service-wide limits, or call Middleware once per route
@@ -149,9 +149,9 @@ func srvConfigError(field string, value any, rule string) error {
 // panic of Reject or the Observer there is carried over to the request's
 // goroutine, raised when the handler returns. The handlers it returns are
 // safe for concurrent use.
-func Middleware(cfg ServerConfig) (func(http.Handler) http.Handler, error) {
+func Middleware(cfg ServerConfig) func(http.Handler) http.Handler {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		panic(err)
 	}
 	s := &srvShared{
 		timeout:    cfg.Timeout,
@@ -175,10 +175,10 @@ func Middleware(cfg ServerConfig) (func(http.Handler) http.Handler, error) {
 		if rl.Clock == nil {
 			rl.Clock = cfg.Clock
 		}
-		policies = append(policies, ratelimit.New(rl))
+		policies = append(policies, ratelimit.New[int](rl))
 	}
 	if cfg.MaxConcurrent > 0 {
-		policies = append(policies, bulkhead.New(bulkhead.Config[int]{
+		policies = append(policies, bulkhead.New[int](bulkhead.Config{
 			Name:          cfg.Name,
 			MaxConcurrent: cfg.MaxConcurrent,
 			MaxWait:       cfg.MaxWait,
@@ -196,7 +196,7 @@ func Middleware(cfg ServerConfig) (func(http.Handler) http.Handler, error) {
 			panic(fmt.Errorf("%w: httpx: Middleware: nil handler", resilience.ErrInvalidArgument))
 		}
 		return &srvHandler{s: s, h: h}
-	}, nil
+	}
 }
 
 // srvShared is what every handler of one Middleware shares.

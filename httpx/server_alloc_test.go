@@ -32,16 +32,13 @@ func TestServerAllocations(t *testing.T) {
 		{"bare", httpx.ServerConfig{}, 1},
 		// The Func handed to the policies; the limiter and the bulkhead
 		// add nothing on admission.
-		{"limits", httpx.ServerConfig{RateLimit: ratelimit.Config[int]{Rate: 1_000_000_000, Burst: 1 << 20}, MaxConcurrent: 1 << 20}, 2},
+		{"limits", httpx.ServerConfig{RateLimit: ratelimit.Config{Rate: 1_000_000_000, Burst: 1 << 20}, MaxConcurrent: 1 << 20}, 2},
 		// A deadline costs its context and timer, the watcher that answers
 		// at the deadline, the handler's header map and request copy.
 		{"timeout", httpx.ServerConfig{Timeout: time.Minute}, 13},
 	}
 	for _, tt := range tests {
-		mw, err := httpx.Middleware(tt.cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		mw := httpx.Middleware(tt.cfg)
 		h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		w := &srvDiscard{h: http.Header{}}

@@ -16,17 +16,14 @@ func BenchmarkMiddleware(b *testing.B) {
 	configs := map[string]httpx.ServerConfig{
 		"bare": {},
 		"all": {
-			RateLimit:     ratelimit.Config[int]{Rate: 1_000_000_000, Burst: 1 << 20},
+			RateLimit:     ratelimit.Config{Rate: 1_000_000_000, Burst: 1 << 20},
 			MaxConcurrent: 1 << 20,
 			Timeout:       time.Minute,
 		},
 	}
 	for name, cfg := range configs {
 		b.Run(name, func(b *testing.B) {
-			mw, err := httpx.Middleware(cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
+			mw := httpx.Middleware(cfg)
 			h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 			req := httptest.NewRequest(http.MethodGet, "/", nil)
 			b.ReportAllocs()

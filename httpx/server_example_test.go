@@ -15,15 +15,11 @@ import (
 // limit a request gets 429, over the concurrency limit 503, each with a
 // Retry-After telling the client when to come back.
 func ExampleMiddleware() {
-	protect, err := httpx.Middleware(httpx.ServerConfig{
-		RateLimit:     ratelimit.Config[int]{Rate: 2, Period: time.Minute, Burst: 2},
+	protect := httpx.Middleware(httpx.ServerConfig{
+		RateLimit:     ratelimit.Config{Rate: 2, Period: time.Minute, Burst: 2},
 		MaxConcurrent: 100,
 		Timeout:       10 * time.Second,
 	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	handler := protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "hello")
 	}))
@@ -42,11 +38,7 @@ func ExampleMiddleware() {
 // With a Timeout, a handler that has not answered by the deadline is
 // answered 503 for it; its ctx is done, and its later writes fail.
 func ExampleMiddleware_timeout() {
-	protect, err := httpx.Middleware(httpx.ServerConfig{Timeout: 10 * time.Millisecond})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	protect := httpx.Middleware(httpx.ServerConfig{Timeout: 10 * time.Millisecond})
 	handler := protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // a slow handler that honours its ctx
 		_, err := io.WriteString(w, "too late")

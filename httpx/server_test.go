@@ -27,9 +27,7 @@ import (
 
 func newMiddleware(t *testing.T, cfg httpx.ServerConfig, h http.HandlerFunc) http.Handler {
 	t.Helper()
-	mw, err := httpx.Middleware(cfg)
-	require.NoError(t, err)
-	return mw(h)
+	return httpx.Middleware(cfg)(h)
 }
 
 // srvServe runs one request through h in memory and returns the recorder.
@@ -229,7 +227,7 @@ func TestServerTimeoutIgnoredWhenClientLeft(t *testing.T) {
 func TestServerRateLimitAnswers429(t *testing.T) {
 	mock := clock.NewMock()
 	h := newMiddleware(t, httpx.ServerConfig{
-		RateLimit: ratelimit.Config[int]{Rate: 1, Period: 10 * time.Second},
+		RateLimit: ratelimit.Config{Rate: 1, Period: 10 * time.Second},
 		Clock:     mock,
 	}, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	ctx := context.Background()
@@ -338,7 +336,7 @@ func TestServerRejectHook(t *testing.T) {
 	var gotStatus int
 	var gotErr error
 	h := newMiddleware(t, httpx.ServerConfig{
-		RateLimit: ratelimit.Config[int]{Rate: 1, Period: time.Hour},
+		RateLimit: ratelimit.Config{Rate: 1, Period: time.Hour},
 		Reject: func(w http.ResponseWriter, r *http.Request, status int, err error) {
 			gotStatus, gotErr = status, err
 			w.Header().Set("Content-Type", "application/json")
@@ -555,8 +553,7 @@ func TestServerZeroConfigPassesThrough(t *testing.T) {
 }
 
 func TestServerNilHandler(t *testing.T) {
-	mw, err := httpx.Middleware(httpx.ServerConfig{})
-	require.NoError(t, err)
+	mw := httpx.Middleware(httpx.ServerConfig{})
 	assert.Panics(t, func() { mw(nil) })
 }
 
@@ -572,17 +569,15 @@ func TestServerConfigValidate(t *testing.T) {
 		{"timeout", httpx.ServerConfig{Timeout: -time.Second}, "httpx: Timeout = -1s: must be >= 0 (0 = no timeout)"},
 		{"retry after", httpx.ServerConfig{RetryAfter: -time.Second}, "httpx: RetryAfter = -1s: must be >= 0 (0 = 1s)"},
 		{"nil policy", httpx.ServerConfig{Policies: []resilience.Policy[int]{nil}}, "httpx: Policies[0] = nil: must not be nil"},
-		{"burst without rate", httpx.ServerConfig{RateLimit: ratelimit.Config[int]{Burst: 5}}, "httpx: RateLimit.Rate = 0: must be > 0 when Period, Burst or MaxWait is set"},
-		{"bad rate", httpx.ServerConfig{RateLimit: ratelimit.Config[int]{Rate: -1}}, "ratelimit: Rate = -1: must be > 0"},
+		{"burst without rate", httpx.ServerConfig{RateLimit: ratelimit.Config{Burst: 5}}, "httpx: RateLimit.Rate = 0: must be > 0 when Period, Burst or MaxWait is set"},
+		{"bad rate", httpx.ServerConfig{RateLimit: ratelimit.Config{Rate: -1}}, "ratelimit: Rate = -1: must be > 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.cfg.Validate()
 			require.ErrorIs(t, err, resilience.ErrInvalidConfig)
 			assert.EqualError(t, err, tt.want)
-			mw, err := httpx.Middleware(tt.cfg)
-			assert.Nil(t, mw)
-			assert.EqualError(t, err, tt.want)
+			assert.PanicsWithError(t, tt.want, func() { httpx.Middleware(tt.cfg) }, "Middleware must panic with Validate's error")
 		})
 	}
 }

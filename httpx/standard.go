@@ -55,16 +55,18 @@ type StandardConfig struct {
 	// 0 = 30s; -1 = up to [MaxRetryAfter].
 	MaxRetryAfter time.Duration
 
-	// Budget caps the retries of all requests through the transport
-	// together, so that a failing host is not hit by a retry storm: a retry
-	// it refuses ends the retry at once, returning the last response.
-	// nil = a budget of the transport's own, budget.New(budget.Config{}):
-	// retries up to 20% of the requests of the last 10s, and at least 10 a
-	// second whatever the traffic. Share one budget between transports to
-	// cap them together.
+	// Budget caps the extra attempts of all requests through the
+	// transport together (the retries here, the hedges in
+	// [HedgingConfig]), so that a failing host is not hit by a storm of
+	// them: a retry it refuses ends the retry at once, returning the last
+	// response; a hedge it refuses is not sent. nil = a budget of the
+	// transport's own, budget.New(budget.Config{}): extra attempts up to
+	// 20% of the requests of the last 10s, and at least 10 a second
+	// whatever the traffic. Share one budget between transports to cap
+	// them together.
 	Budget resilience.Budget
 
-	// NoBudget leaves the retry budget out.
+	// NoBudget leaves the budget out.
 	NoBudget bool
 
 	// Breaker configures the circuit breaker each host gets. nil = a 5s
@@ -195,7 +197,7 @@ func (c StandardConfig) Config() Config {
 func (c StandardConfig) build(middle resilience.Policy[*http.Response]) Config {
 	var policies []resilience.Policy[*http.Response]
 	if d := orDefault(c.TotalTimeout, stdTotalTimeout); d > 0 {
-		policies = append(policies, timeout.New(timeout.Config[*http.Response]{
+		policies = append(policies, timeout.New[*http.Response](timeout.Config{
 			Name: c.Name, Timeout: d, Observer: c.Observer, Clock: c.Clock,
 		}))
 	}
@@ -203,7 +205,7 @@ func (c StandardConfig) build(middle resilience.Policy[*http.Response]) Config {
 
 	var attemptTimeout resilience.Policy[*http.Response]
 	if d := orDefault(c.AttemptTimeout, stdAttemptTimeout); d > 0 {
-		attemptTimeout = timeout.New(timeout.Config[*http.Response]{
+		attemptTimeout = timeout.New[*http.Response](timeout.Config{
 			Name: c.Name, Timeout: d, Observer: c.Observer, Clock: c.Clock,
 		})
 	}

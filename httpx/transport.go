@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/internal/monoclock"
+	"github.com/go-resilience/resilience/internal/typednil"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -89,7 +89,7 @@ type Config struct {
 // *resilience.ConfigError, or nil.
 func (c Config) Validate() error {
 	for i, p := range c.Policies {
-		if p == nil || typedNil(p) {
+		if typednil.Is(p) {
 			return &resilience.ConfigError{Policy: "httpx", Field: fmt.Sprintf("Policies[%d]", i), Value: nil, Rule: "must not be nil"}
 		}
 	}
@@ -455,14 +455,4 @@ func closeBody(req *http.Request) {
 	if req.Body != nil {
 		req.Body.Close()
 	}
-}
-
-// typedNil reports whether p holds a nil pointer or func, whose Execute
-// would fail on every request (Compose reports the same at Execute time).
-func typedNil(p resilience.Policy[*http.Response]) bool {
-	switch v := reflect.ValueOf(p); v.Kind() {
-	case reflect.Pointer, reflect.Func, reflect.Map, reflect.Slice, reflect.Chan, reflect.Interface:
-		return v.IsNil()
-	}
-	return false
 }

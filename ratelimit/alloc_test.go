@@ -18,7 +18,7 @@ import (
 
 func TestAdmissionAllocatesNothing(t *testing.T) {
 	// A token per nanosecond and a deep bucket: every call is admitted.
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1e9, Burst: 1e9, MaxWait: time.Second})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1e9, Burst: 1e9, MaxWait: time.Second})
 	ctx := context.Background()
 
 	allocs := testing.AllocsPerRun(1000, func() { _ = l.Allow() })
@@ -40,7 +40,7 @@ func TestAdmissionAllocatesNothing(t *testing.T) {
 }
 
 func TestRefusedAllowAllocatesNothing(t *testing.T) {
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, Period: time.Hour})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, Period: time.Hour})
 	_ = l.Allow()
 	allocs := testing.AllocsPerRun(1000, func() { _ = l.Allow() })
 	assert.Zero(t, allocs, "refused Allow: %v allocs, want 0", allocs)

@@ -9,7 +9,7 @@ import (
 
 // admitAll never runs out: a token per nanosecond, a deep bucket.
 func admitAll() *ratelimit.Limiter[int] {
-	return ratelimit.New(ratelimit.Config[int]{Rate: 1e9, Burst: 1e9})
+	return ratelimit.New[int](ratelimit.Config{Rate: 1e9, Burst: 1e9})
 }
 
 func BenchmarkAllow(b *testing.B) {
@@ -40,7 +40,7 @@ func BenchmarkExecute(b *testing.B) {
 }
 
 func BenchmarkExecuteRejected(b *testing.B) {
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1})
 	ctx := context.Background()
 	_ = l.Allow()
 	b.ReportAllocs()

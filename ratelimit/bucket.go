@@ -39,7 +39,7 @@ type bucket struct {
 	full time.Duration // when the bucket will be full again, as an offset from mono's start
 }
 
-func newBucket[R any](cfg Config[R]) *bucket {
+func newBucket(cfg Config) *bucket {
 	b := &bucket{
 		interval:   cfg.interval(),
 		maxWait:    cfg.MaxWait,

@@ -10,8 +10,9 @@ import (
 )
 
 // Config configures a Limiter. Rate is required; every other field's zero
-// value means a default.
-type Config[R any] struct {
+// value means a default. It does not depend on the result type, so one
+// Config serves every New[R].
+type Config struct {
 	// Name names the limiter in events and errors; "" leaves it unnamed.
 	Name string
 
@@ -55,7 +56,7 @@ type Config[R any] struct {
 
 // Validate reports the first invalid field of c as a
 // *resilience.ConfigError wrapping resilience.ErrInvalidConfig, or nil.
-func (c Config[R]) Validate() error {
+func (c Config) Validate() error {
 	switch {
 	case c.Rate <= 0:
 		return configError("Rate", c.Rate, "must be > 0")
@@ -85,20 +86,20 @@ func configError(field string, value any, rule string) error {
 	return &resilience.ConfigError{Policy: "ratelimit", Field: field, Value: value, Rule: rule}
 }
 
-func (c Config[R]) period() time.Duration {
+func (c Config) period() time.Duration {
 	if c.Period == 0 {
 		return time.Second
 	}
 	return c.Period
 }
 
-func (c Config[R]) burst() int {
+func (c Config) burst() int {
 	return max(c.Burst, 1)
 }
 
 // interval is the time one token takes to come back: Period/Rate rounded
 // up, so that rounding never lets more than Rate permits through a Period.
-func (c Config[R]) interval() time.Duration {
+func (c Config) interval() time.Duration {
 	p, r := int64(c.period()), int64(c.Rate)
 	// (p-1)/r + 1, not (p+r-1)/r: that sum overflows near MaxInt64.
 	// Validate calls this only with 1 <= r <= p.

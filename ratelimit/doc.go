@@ -19,7 +19,7 @@
 // Most callers want [Limiter.Execute], directly or through
 // resilience.Compose:
 //
-//	api := ratelimit.New(ratelimit.Config[*Reply]{Rate: 100, Burst: 20})
+//	api := ratelimit.New[*Reply](ratelimit.Config{Rate: 100, Burst: 20})
 //	reply, err := api.Execute(ctx, call)
 //
 // For work that is not a func(ctx) (R, error), [Limiter.Allow] answers

@@ -14,7 +14,7 @@ import (
 
 func Example() {
 	// 100 calls a second, up to 20 at once after a quiet spell.
-	api := ratelimit.New(ratelimit.Config[string]{Name: "api", Rate: 100, Burst: 20})
+	api := ratelimit.New[string](ratelimit.Config{Name: "api", Rate: 100, Burst: 20})
 	exec := resilience.Compose[string](api)
 
 	reply, err := exec.Execute(context.Background(), func(ctx context.Context) (string, error) {
@@ -26,14 +26,14 @@ func Example() {
 
 func ExampleNew() {
 	// Smooth: 2 per second means one every 500ms, no bursts.
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 2})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 2})
 	fmt.Println(l.Interval())
 	// Output: 500ms
 }
 
 func ExampleLimiter_Execute() {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Name: "api", Rate: 4, Clock: mock}) // one per 250ms
+	l := ratelimit.New[int](ratelimit.Config{Name: "api", Rate: 4, Clock: mock}) // one per 250ms
 	call := func(context.Context) (int, error) { return 1, nil }
 	ctx := context.Background()
 
@@ -52,7 +52,7 @@ func ExampleLimiter_Execute() {
 
 func ExampleLimiter_Allow() {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, Period: time.Minute, Burst: 3, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, Period: time.Minute, Burst: 3, Clock: mock})
 	for range 4 {
 		fmt.Print(l.Allow(), " ")
 	}
@@ -62,7 +62,7 @@ func ExampleLimiter_Allow() {
 }
 
 func ExampleLimiter_Wait() {
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1000, MaxWait: time.Second})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1000, MaxWait: time.Second})
 	for range 3 {
 		if err := l.Wait(context.Background()); err != nil {
 			fmt.Println(err)
@@ -75,7 +75,7 @@ func ExampleLimiter_Wait() {
 
 func ExampleLimiter_Reserve() {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 10, MaxWait: time.Second, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 10, MaxWait: time.Second, Clock: mock})
 
 	now, _ := l.Reserve()
 	later, _ := l.Reserve()
@@ -93,7 +93,7 @@ func ExampleLimiter_Reserve() {
 
 func ExampleExceededError_RetryAfter() {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, Period: 10 * time.Second, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, Period: 10 * time.Second, Clock: mock})
 	l.Allow()
 	mock.Add(3 * time.Second)
 
@@ -109,7 +109,7 @@ func ExampleExceededError_RetryAfter() {
 func ExampleAs() {
 	// One upstream quota shared by calls of different result types.
 	mock := clock.NewMock()
-	users := ratelimit.New(ratelimit.Config[string]{Rate: 1, Clock: mock})
+	users := ratelimit.New[string](ratelimit.Config{Rate: 1, Clock: mock})
 	counts := ratelimit.As[int](users)
 
 	fmt.Println(users.Allow(), counts.Allow())
@@ -117,7 +117,7 @@ func ExampleAs() {
 }
 
 func ExampleConfig_Validate() {
-	err := ratelimit.Config[int]{Rate: 5, Burst: -1}.Validate()
+	err := ratelimit.Config{Rate: 5, Burst: -1}.Validate()
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, resilience.ErrInvalidConfig))
 	// Output:

@@ -26,7 +26,7 @@ func FuzzValidate(f *testing.F) {
 	f.Add(1, int64(100*365*24*time.Hour), 0, int64(0))   // the longest interval
 	f.Add(1, int64(100*365*24*time.Hour)+1, 0, int64(0)) // a nanosecond longer
 	f.Fuzz(func(t *testing.T, rate int, period int64, burst int, maxWait int64) {
-		cfg := ratelimit.Config[int]{Rate: rate, Period: time.Duration(period), Burst: burst, MaxWait: time.Duration(maxWait)}
+		cfg := ratelimit.Config{Rate: rate, Period: time.Duration(period), Burst: burst, MaxWait: time.Duration(maxWait)}
 		var bad []string
 		p := period
 		if p == 0 {
@@ -60,7 +60,7 @@ func FuzzValidate(f *testing.F) {
 			bad = append(bad, "MaxWait")
 		}
 		testkit.CheckConfig(t, "ratelimit", cfg.Validate(), bad, func() {
-			l := ratelimit.New(cfg)
+			l := ratelimit.New[int](cfg)
 			if l.Interval() <= 0 {
 				t.Fatalf("Interval() = %v, want > 0", l.Interval())
 			}

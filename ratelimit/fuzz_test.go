@@ -28,13 +28,13 @@ func FuzzAllow(f *testing.F) {
 	f.Add(uint16(10), uint16(1), uint8(5), []byte{0, 0, 0, 0, 0, 0, 0, 9, 9, 9})
 	f.Add(uint16(7), uint16(3), uint8(2), []byte{17, 0, 250, 1, 1, 1, 64})
 	f.Fuzz(func(t *testing.T, rate, periodMs uint16, burst uint8, steps []byte) {
-		cfg := ratelimit.Config[int]{Rate: int(rate), Period: time.Duration(periodMs) * time.Millisecond, Burst: int(burst)}
+		cfg := ratelimit.Config{Rate: int(rate), Period: time.Duration(periodMs) * time.Millisecond, Burst: int(burst)}
 		if cfg.Validate() != nil {
 			return
 		}
 		clk := &manualClock{now: time.Unix(0, 0)}
 		cfg.Clock = clk
-		l := ratelimit.New(cfg)
+		l := ratelimit.New[int](cfg)
 		interval := l.Interval()
 		capacity := int64(max(burst, 1))
 

@@ -20,7 +20,7 @@ type Limiter[R any] struct {
 
 // New returns a Limiter configured by cfg, with a full bucket. It panics
 // with the error of cfg.Validate if cfg is invalid.
-func New[R any](cfg Config[R]) *Limiter[R] {
+func New[R any](cfg Config) *Limiter[R] {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}

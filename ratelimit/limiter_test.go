@@ -37,7 +37,7 @@ func runSteps(t *testing.T, mock *clock.Mock, l *ratelimit.Limiter[int], steps [
 
 func TestSmoothLimiterSpacesPermits(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 10, Clock: mock}) // one per 100ms
+	l := ratelimit.New[int](ratelimit.Config{Rate: 10, Clock: mock}) // one per 100ms
 	runSteps(t, mock, l, []step{
 		{0, true},
 		{0, false}, // no burst beyond one
@@ -54,7 +54,7 @@ func TestSmoothLimiterSpacesPermits(t *testing.T) {
 
 func TestBurstCapacity(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, Burst: 3, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, Burst: 3, Clock: mock})
 	runSteps(t, mock, l, []step{
 		{0, true}, {0, true}, {0, true}, // starts full
 		{0, false},
@@ -71,7 +71,7 @@ func TestBurstCapacity(t *testing.T) {
 
 func TestIntervalRoundsUp(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 3, Clock: mock}) // 333333334ns each
+	l := ratelimit.New[int](ratelimit.Config{Rate: 3, Clock: mock}) // 333333334ns each
 	runSteps(t, mock, l, []step{
 		{0, true},
 		{333333333, false},
@@ -86,7 +86,7 @@ func TestIntervalRoundsUp(t *testing.T) {
 
 func TestLargestBurst(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1e9, Burst: math.MaxInt64, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1e9, Burst: math.MaxInt64, Clock: mock})
 	mock.Add(time.Hour)
 	for i := range 1000 {
 		require.True(t, l.Allow(), "Allow() #%d with a bucket of MaxInt64 tokens", i)
@@ -97,7 +97,7 @@ func TestRejectionRetryAfter(t *testing.T) {
 	mock := clock.NewMock()
 	rec := &testkit.Events{}
 	var hooked []error
-	l := ratelimit.New(ratelimit.Config[int]{
+	l := ratelimit.New[int](ratelimit.Config{
 		Name: "api", Rate: 2, Burst: 2, Clock: mock, Observer: rec, // a token per 500ms
 		OnRejected: func(_ context.Context, err error) { hooked = append(hooked, err) },
 	})
@@ -140,7 +140,7 @@ func TestRejectionRetryAfter(t *testing.T) {
 
 func TestRetryAfterIgnoresMaxWaitButCountsQueue(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, MaxWait: 1500 * time.Millisecond, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, MaxWait: 1500 * time.Millisecond, Clock: mock})
 	require.True(t, l.Allow())
 	r, err := l.Reserve() // a waiter booked the token due at 1s
 	require.NoError(t, err)
@@ -168,7 +168,7 @@ func TestExceededErrorMessage(t *testing.T) {
 }
 
 func TestExecutePassesOutcomeThrough(t *testing.T) {
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, Burst: 2, Clock: clock.NewMock()})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, Burst: 2, Clock: clock.NewMock()})
 	errBoom := errors.New("boom")
 	got, err := l.Execute(t.Context(), func(context.Context) (int, error) { return 7, errBoom })
 	assert.Equal(t, 7, got)
@@ -182,7 +182,7 @@ func TestExecutePassesOutcomeThrough(t *testing.T) {
 
 func TestDoneContextSpendsNoToken(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, MaxWait: time.Second, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, MaxWait: time.Second, Clock: mock})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	called := false
@@ -195,7 +195,7 @@ func TestDoneContextSpendsNoToken(t *testing.T) {
 
 func TestNilArguments(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, Clock: mock})
 	var nilCtx context.Context
 	_, err := l.Execute(nilCtx, ok)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "Execute(nil, fn)")
@@ -207,7 +207,7 @@ func TestNilArguments(t *testing.T) {
 
 func TestViewsShareTheBucket(t *testing.T) {
 	mock := clock.NewMock()
-	ints := ratelimit.New(ratelimit.Config[int]{Rate: 1, Burst: 2, Clock: mock})
+	ints := ratelimit.New[int](ratelimit.Config{Rate: 1, Burst: 2, Clock: mock})
 	strs := ratelimit.As[string](ints)
 	assert.Equal(t, time.Second, strs.Interval())
 
@@ -224,7 +224,7 @@ func TestViewsShareTheBucket(t *testing.T) {
 
 func TestReservation(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, MaxWait: time.Minute, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, MaxWait: time.Minute, Clock: mock})
 
 	a, err := l.Reserve()
 	require.NoError(t, err)
@@ -255,7 +255,7 @@ func TestReservation(t *testing.T) {
 
 func TestReservationsCancelledLastFirstAllGoBack(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, MaxWait: time.Minute, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, MaxWait: time.Minute, Clock: mock})
 	require.True(t, l.Allow())
 	a, err := l.Reserve()
 	require.NoError(t, err)
@@ -270,7 +270,7 @@ func TestReservationsCancelledLastFirstAllGoBack(t *testing.T) {
 
 func TestReserveRefusesBeyondMaxWait(t *testing.T) {
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Name: "q", Rate: 1, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Name: "q", Rate: 1, Clock: mock})
 	require.True(t, l.Allow())
 	r, err := l.Reserve()
 	assert.Equal(t, &ratelimit.ExceededError{Name: "q", Delay: time.Second}, err)

@@ -21,7 +21,7 @@ const year = 365 * 24 * time.Hour
 // it and every later one is refused, never granted early.
 func TestTokensDueBeyondTheClockAreRefused(t *testing.T) {
 	clk := &manualClock{now: time.Unix(0, 0)}
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, Period: 100 * year, MaxWait: 250 * year, Clock: clk})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, Period: 100 * year, MaxWait: 250 * year, Clock: clk})
 	for i := range 2 {
 		r, err := l.Reserve()
 		require.NoError(t, err, "reservation %d", i+1)
@@ -39,7 +39,7 @@ func TestTokensDueBeyondTheClockAreRefused(t *testing.T) {
 // bucket stays empty.
 func TestClockSetBackFarAdmitsNothing(t *testing.T) {
 	clk := &manualClock{now: time.Unix(0, 0)}
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1, Period: 100 * year, Clock: clk})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1, Period: 100 * year, Clock: clk})
 	require.True(t, l.Allow(), "the first call of a full bucket")
 	clk.now = clk.now.Add(-250 * year)
 	for i := range 3 {
@@ -61,14 +61,14 @@ func FuzzAdmittedWithinRate(f *testing.F) {
 	f.Add(int64(3), int64(time.Second), uint16(2), int64(time.Second), []byte{0, 0, 0, 9, 9, 130, 5, 250})
 	f.Add(int64(1e9), int64(0), uint16(65535), int64(0), []byte{7, 7, 7, 7})
 	f.Fuzz(func(t *testing.T, rate, period int64, burst uint16, maxWait int64, steps []byte) {
-		cfg := ratelimit.Config[int]{Rate: int(rate), Period: time.Duration(period), Burst: int(burst), MaxWait: time.Duration(maxWait)}
+		cfg := ratelimit.Config{Rate: int(rate), Period: time.Duration(period), Burst: int(burst), MaxWait: time.Duration(maxWait)}
 		if cfg.Validate() != nil || len(steps) > 64 {
 			return
 		}
 		start := time.Unix(0, 0)
 		clk := &manualClock{now: start}
 		cfg.Clock = clk
-		l := ratelimit.New(cfg)
+		l := ratelimit.New[int](cfg)
 		interval := l.Interval()
 		per := cfg.Period
 		if per == 0 {

@@ -26,26 +26,26 @@ func TestPanicInAnyCallbackSpendsOnlyTheTokensOfCallsThatRan(t *testing.T) {
 	tests := []struct {
 		name  string
 		meets string // "a token": one is there; "a wait": it comes after 1s; "no token": not within MaxWait
-		arm   func(cfg *ratelimit.Config[int], fn *resilience.Func[int], boom func())
+		arm   func(cfg *ratelimit.Config, fn *resilience.Func[int], boom func())
 		ran   bool          // the call ran, so its token stays spent
 		check time.Duration // when, after the start, the call's token would be the one there
 	}{
-		{name: "guarded fn", meets: "a token", ran: true, arm: func(_ *ratelimit.Config[int], fn *resilience.Func[int], boom func()) {
+		{name: "guarded fn", meets: "a token", ran: true, arm: func(_ *ratelimit.Config, fn *resilience.Func[int], boom func()) {
 			*fn = func(context.Context) (int, error) { boom(); return 1, nil }
 		}},
-		{name: "guarded fn after a wait", meets: "a wait", ran: true, check: time.Second, arm: func(_ *ratelimit.Config[int], fn *resilience.Func[int], boom func()) {
+		{name: "guarded fn after a wait", meets: "a wait", ran: true, check: time.Second, arm: func(_ *ratelimit.Config, fn *resilience.Func[int], boom func()) {
 			*fn = func(context.Context) (int, error) { boom(); return 1, nil }
 		}},
-		{name: "Observer seeing EventAcquired", meets: "a wait", check: time.Second, arm: func(cfg *ratelimit.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "Observer seeing EventAcquired", meets: "a wait", check: time.Second, arm: func(cfg *ratelimit.Config, _ *resilience.Func[int], boom func()) {
 			cfg.Observer = panicOn(resilience.EventAcquired, boom)
 		}},
-		{name: "process-wide Observer seeing EventAcquired", meets: "a wait", check: time.Second, arm: func(_ *ratelimit.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "process-wide Observer seeing EventAcquired", meets: "a wait", check: time.Second, arm: func(_ *ratelimit.Config, _ *resilience.Func[int], boom func()) {
 			resilience.SetObserver(panicOn(resilience.EventAcquired, boom))
 		}},
-		{name: "OnRejected", meets: "no token", check: time.Second, arm: func(cfg *ratelimit.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "OnRejected", meets: "no token", check: time.Second, arm: func(cfg *ratelimit.Config, _ *resilience.Func[int], boom func()) {
 			cfg.OnRejected = func(context.Context, error) { boom() }
 		}},
-		{name: "Observer seeing EventRejected", meets: "no token", check: time.Second, arm: func(cfg *ratelimit.Config[int], _ *resilience.Func[int], boom func()) {
+		{name: "Observer seeing EventRejected", meets: "no token", check: time.Second, arm: func(cfg *ratelimit.Config, _ *resilience.Func[int], boom func()) {
 			cfg.Observer = panicOn(resilience.EventRejected, boom)
 		}},
 	}
@@ -53,7 +53,7 @@ func TestPanicInAnyCallbackSpendsOnlyTheTokensOfCallsThatRan(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				want := &panicValue{tt.name}
-				cfg := ratelimit.Config[int]{Rate: 1} // a token a second, none in store
+				cfg := ratelimit.Config{Rate: 1} // a token a second, none in store
 				fn := resilience.Func[int](ok)
 				tt.arm(&cfg, &fn, func() { panic(want) })
 				defer resilience.SetObserver(nil)
@@ -63,7 +63,7 @@ func TestPanicInAnyCallbackSpendsOnlyTheTokensOfCallsThatRan(t *testing.T) {
 				case "no token":
 					cfg.MaxWait = time.Second - 1
 				}
-				l := ratelimit.New(cfg)
+				l := ratelimit.New[int](cfg)
 				if tt.meets != "a token" {
 					assert.True(t, l.Allow(), "the bucket's one token, spent before the call")
 				}

@@ -34,7 +34,7 @@ func TestMaxWaitWaitsThenAdmits(t *testing.T) {
 		realStart := time.Now() // the bubble's fake time
 		mock := clock.NewMock()
 		rec := &testkit.Events{}
-		l := ratelimit.New(ratelimit.Config[int]{
+		l := ratelimit.New[int](ratelimit.Config{
 			Name: "api", Rate: 1, MaxWait: 2 * time.Second, Clock: mock, Observer: rec,
 			OnRejected: func(context.Context, error) { t.Error("OnRejected called for an admitted wait") },
 		})
@@ -66,7 +66,7 @@ func TestMaxWaitWaitsThenAdmits(t *testing.T) {
 func TestWaitBeyondMaxWaitIsRefusedAtOnce(t *testing.T) {
 	mock := clock.NewMock()
 	var hooked atomic.Int32
-	l := ratelimit.New(ratelimit.Config[int]{
+	l := ratelimit.New[int](ratelimit.Config{
 		Rate: 1, MaxWait: time.Second, Clock: mock,
 		OnRejected: func(context.Context, error) { hooked.Add(1) },
 	})
@@ -100,7 +100,7 @@ func TestWaitBeyondDeadlineIsRefusedAtOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				mock := clock.NewMock()
-				l := ratelimit.New(ratelimit.Config[int]{Rate: 1, MaxWait: time.Hour, Clock: mock})
+				l := ratelimit.New[int](ratelimit.Config{Rate: 1, MaxWait: time.Hour, Clock: mock})
 				// Long after New, so that the deadline must be read against
 				// the time of the call, not the limiter's start.
 				mock.Add(time.Hour)
@@ -131,7 +131,7 @@ func TestWaitBeyondDeadlineIsRefusedAtOnce(t *testing.T) {
 
 func TestDeadlineWithRealClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := ratelimit.New(ratelimit.Config[int]{Rate: 10, MaxWait: time.Minute})
+		l := ratelimit.New[int](ratelimit.Config{Rate: 10, MaxWait: time.Minute})
 		require.True(t, l.Allow())
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
@@ -150,7 +150,7 @@ func TestDeadlineWithRealClock(t *testing.T) {
 func TestCancelledWaitRefundsItsToken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mock := clock.NewMock()
-		l := ratelimit.New(ratelimit.Config[int]{
+		l := ratelimit.New[int](ratelimit.Config{
 			Rate: 1, MaxWait: time.Minute, Clock: mock,
 			OnRejected: func(context.Context, error) { t.Error("OnRejected called for a cancelled wait") },
 		})
@@ -172,7 +172,7 @@ func TestCancelledWaitRefundsItsToken(t *testing.T) {
 func TestWaitersAreSpacedByInterval(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n, burst = 20, 3
-		l := ratelimit.New(ratelimit.Config[int]{Rate: 50, Burst: burst, MaxWait: time.Hour}) // 20ms each
+		l := ratelimit.New[int](ratelimit.Config{Rate: 50, Burst: burst, MaxWait: time.Hour}) // 20ms each
 		start := time.Now()
 		var mu sync.Mutex
 		var at []time.Duration
@@ -204,7 +204,7 @@ func TestWaitersAreSpacedByInterval(t *testing.T) {
 func TestNeverMoreThanRatePlusBurst(t *testing.T) {
 	const rate, burst, steps = 1000, 10, 100 // a token per ms
 	mock := clock.NewMock()
-	l := ratelimit.New(ratelimit.Config[int]{Rate: rate, Burst: burst, Clock: mock})
+	l := ratelimit.New[int](ratelimit.Config{Rate: rate, Burst: burst, Clock: mock})
 	ints, strs := l, ratelimit.As[string](l)
 
 	var admitted atomic.Int64
@@ -254,7 +254,7 @@ func TestNeverMoreThanRatePlusBurst(t *testing.T) {
 
 func TestNeverMoreThanRatePlusBurstInRealTime(t *testing.T) {
 	const rate, burst = 20000, 5
-	l := ratelimit.New(ratelimit.Config[int]{Rate: rate, Burst: burst, MaxWait: time.Millisecond})
+	l := ratelimit.New[int](ratelimit.Config{Rate: rate, Burst: burst, MaxWait: time.Millisecond})
 	var admitted atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -293,7 +293,7 @@ func (c *endedCtx) Err() error {
 func TestWaitEndedAsTokenComesRefundsIt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mock := clock.NewMock()
-		l := ratelimit.New(ratelimit.Config[int]{Rate: 1, MaxWait: time.Minute, Clock: mock})
+		l := ratelimit.New[int](ratelimit.Config{Rate: 1, MaxWait: time.Minute, Clock: mock})
 		require.True(t, l.Allow())
 
 		ctx := &endedCtx{Context: context.Background()}

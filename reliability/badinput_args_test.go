@@ -30,12 +30,12 @@ type named struct {
 func everyPolicy() []named {
 	ps := []named{
 		{"retry", retry.New(retry.Config[int]{Backoff: retry.Constant(0)})},
-		{"timeout", timeout.New(timeout.Config[int]{Timeout: time.Hour})},
+		{"timeout", timeout.New[int](timeout.Config{Timeout: time.Hour})},
 		{"circuitbreaker", circuitbreaker.New(circuitbreaker.Config[int]{})},
 		{"fallback", fallback.Value(7)},
 		{"fallback chain", fallback.Chain(func(context.Context) (int, error) { return 7, nil })},
-		{"bulkhead", bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 4})},
-		{"ratelimit", ratelimit.New(ratelimit.Config[int]{Rate: 1_000_000, Burst: 1000})},
+		{"bulkhead", bulkhead.New[int](bulkhead.Config{MaxConcurrent: 4})},
+		{"ratelimit", ratelimit.New[int](ratelimit.Config{Rate: 1_000_000, Burst: 1000})},
 		{"hedge", hedge.New(hedge.Config[int]{Delay: time.Hour})},
 		{"policy func", resilience.PolicyFunc[int](func(ctx context.Context, next resilience.Func[int]) (int, error) {
 			return next(ctx)
@@ -78,7 +78,7 @@ func TestBadInputExecutorRun(t *testing.T) {
 	for _, exec := range []*resilience.Executor[int]{
 		resilience.Compose[int](),
 		resilience.Compose[int](retry.New(retry.Config[int]{})),
-		resilience.Compose[int](retry.New(retry.Config[int]{}), bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})),
+		resilience.Compose[int](retry.New(retry.Config[int]{}), bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})),
 	} {
 		require.ErrorIs(t, exec.Run(nilCtx, func(context.Context) error { return nil }), resilience.ErrInvalidArgument)
 		require.ErrorIs(t, exec.Run(context.Background(), nil), resilience.ErrInvalidArgument)
@@ -123,13 +123,13 @@ func TestBadInputNilContextElsewhere(t *testing.T) {
 	_, err := b.Allow(nilCtx)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "Breaker.Allow(nil)")
 
-	bh := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
+	bh := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})
 	release, err := bh.Acquire(nilCtx)
 	assert.ErrorIs(t, err, resilience.ErrInvalidArgument, "Bulkhead.Acquire(nil)")
 	assert.Nil(t, release)
 	assert.Zero(t, bh.InFlight(), "no permit taken")
 
-	l := ratelimit.New(ratelimit.Config[int]{Rate: 1})
+	l := ratelimit.New[int](ratelimit.Config{Rate: 1})
 	assert.ErrorIs(t, l.Wait(nilCtx), resilience.ErrInvalidArgument, "Limiter.Wait(nil)")
 	assert.True(t, l.Allow(), "no token spent")
 

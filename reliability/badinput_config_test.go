@@ -64,26 +64,26 @@ func configCases() []configCase {
 		cfg("retry Linear.Step -1", "Linear.Step", rc{Backoff: retry.Linear{Step: -1}}, retry.New[int]),
 		cfg("retry Linear decorrelated", "Linear.Jitter", rc{Backoff: retry.Linear{Jitter: retry.DecorrelatedJitter}}, retry.New[int]),
 
-		cfg("timeout zero", "Timeout", timeout.Config[int]{}, timeout.New[int]),
-		cfg("timeout -1s", "Timeout", timeout.Config[int]{Timeout: -time.Second}, timeout.New[int]),
+		cfg("timeout zero", "Timeout", timeout.Config{}, timeout.New[int]),
+		cfg("timeout -1s", "Timeout", timeout.Config{Timeout: -time.Second}, timeout.New[int]),
 
 		cfg("fallback zero", "Fallback", fallback.Config[int]{}, fallback.New[int]),
 		cfg("fallback valid", "", fallback.Config[int]{Fallback: fb}, fallback.New[int]),
 		cfg("fallback chain zero", "Alternatives", fallback.ChainConfig[int]{}, fallback.NewChain[int]),
 		cfg("fallback chain nil alternative", "Alternatives[1]", fallback.ChainConfig[int]{Alternatives: []resilience.Func[int]{alt, nil}}, fallback.NewChain[int]),
 
-		cfg("bulkhead zero", "MaxConcurrent", bulkhead.Config[int]{}, bulkhead.New[int]),
-		cfg("bulkhead MaxConcurrent -1", "MaxConcurrent", bulkhead.Config[int]{MaxConcurrent: -1}, bulkhead.New[int]),
-		cfg("bulkhead MaxWait -1", "MaxWait", bulkhead.Config[int]{MaxConcurrent: 1, MaxWait: -1}, bulkhead.New[int]),
+		cfg("bulkhead zero", "MaxConcurrent", bulkhead.Config{}, bulkhead.New[int]),
+		cfg("bulkhead MaxConcurrent -1", "MaxConcurrent", bulkhead.Config{MaxConcurrent: -1}, bulkhead.New[int]),
+		cfg("bulkhead MaxWait -1", "MaxWait", bulkhead.Config{MaxConcurrent: 1, MaxWait: -1}, bulkhead.New[int]),
 
-		cfg("ratelimit zero", "Rate", ratelimit.Config[int]{}, ratelimit.New[int]),
-		cfg("ratelimit Rate -1", "Rate", ratelimit.Config[int]{Rate: -1}, ratelimit.New[int]),
-		cfg("ratelimit Period -1", "Period", ratelimit.Config[int]{Rate: 1, Period: -1}, ratelimit.New[int]),
-		cfg("ratelimit Rate above 1/ns", "Rate", ratelimit.Config[int]{Rate: 2, Period: 1}, ratelimit.New[int]),
-		cfg("ratelimit Burst -1", "Burst", ratelimit.Config[int]{Rate: 1, Burst: -1}, ratelimit.New[int]),
-		cfg("ratelimit Burst overflows", "Burst", ratelimit.Config[int]{Rate: 1, Period: time.Hour, Burst: math.MaxInt}, ratelimit.New[int]),
-		cfg("ratelimit MaxWait -1", "MaxWait", ratelimit.Config[int]{Rate: 1, MaxWait: -1}, ratelimit.New[int]),
-		cfg("ratelimit Period/Rate above 100 years", "Period", ratelimit.Config[int]{Rate: 1, Period: math.MaxInt64}, ratelimit.New[int]),
+		cfg("ratelimit zero", "Rate", ratelimit.Config{}, ratelimit.New[int]),
+		cfg("ratelimit Rate -1", "Rate", ratelimit.Config{Rate: -1}, ratelimit.New[int]),
+		cfg("ratelimit Period -1", "Period", ratelimit.Config{Rate: 1, Period: -1}, ratelimit.New[int]),
+		cfg("ratelimit Rate above 1/ns", "Rate", ratelimit.Config{Rate: 2, Period: 1}, ratelimit.New[int]),
+		cfg("ratelimit Burst -1", "Burst", ratelimit.Config{Rate: 1, Burst: -1}, ratelimit.New[int]),
+		cfg("ratelimit Burst overflows", "Burst", ratelimit.Config{Rate: 1, Period: time.Hour, Burst: math.MaxInt}, ratelimit.New[int]),
+		cfg("ratelimit MaxWait -1", "MaxWait", ratelimit.Config{Rate: 1, MaxWait: -1}, ratelimit.New[int]),
+		cfg("ratelimit Period/Rate above 100 years", "Period", ratelimit.Config{Rate: 1, Period: math.MaxInt64}, ratelimit.New[int]),
 
 		cfg("hedge zero", "", hedge.Config[int]{}, hedge.New[int]),
 		cfg("hedge Delay -1", "Delay", hedge.Config[int]{Delay: -1}, hedge.New[int]),
@@ -136,6 +136,12 @@ func configCases() []configCase {
 		cfg("httpx standard Backoff", "Exponential.Multiplier", httpx.StandardConfig{Backoff: retry.Exponential{Multiplier: 0.5}}, httpx.Standard),
 		cfg("httpx standard Breaker", "FailureRate", httpx.StandardConfig{Breaker: &circuitbreaker.Config[*http.Response]{FailureRate: 2}}, httpx.Standard),
 		cfg("httpx standard Breaker ignored", "", httpx.StandardConfig{NoBreaker: true, Breaker: &circuitbreaker.Config[*http.Response]{FailureRate: 2}}, httpx.Standard),
+		cfg("httpx failover zero", "Endpoints", httpx.FailoverConfig{}, httpx.NewFailover),
+		cfg("httpx failover one endpoint", "", httpx.FailoverConfig{Endpoints: []httpx.Endpoint{{URL: "http://a"}}}, httpx.NewFailover),
+		cfg("httpx failover MaxAttempts -1", "MaxAttempts", httpx.FailoverConfig{Endpoints: []httpx.Endpoint{{URL: "http://a"}}, MaxAttempts: -1}, httpx.NewFailover),
+		cfg("httpx server zero", "", httpx.ServerConfig{}, httpx.Middleware),
+		cfg("httpx server MaxConcurrent -1", "MaxConcurrent", httpx.ServerConfig{MaxConcurrent: -1}, httpx.Middleware),
+		cfg("httpx server RateLimit.Rate -1", "Rate", httpx.ServerConfig{RateLimit: ratelimit.Config{Rate: -1}}, httpx.Middleware),
 
 		{name: "resilience Compose", field: "", validate: func() error { return nil }, build: func() { resilience.Compose[int](pol) }},
 	}
@@ -184,14 +190,14 @@ func TestBadInputAbsurdButValidConfigs(t *testing.T) {
 	huge := []named{
 		{"retry", retry.New(rc{MaxAttempts: math.MaxInt, MaxDuration: forever,
 			Backoff: retry.Exponential{Initial: forever, Max: forever, Multiplier: math.MaxFloat64, Jitter: retry.DecorrelatedJitter}})},
-		{"timeout", timeout.New(timeout.Config[int]{Timeout: forever})},
+		{"timeout", timeout.New[int](timeout.Config{Timeout: forever})},
 		{"circuitbreaker", circuitbreaker.New(cbc{WindowSize: circuitbreaker.MaxWindowSize, MinCalls: circuitbreaker.MaxWindowSize,
 			OpenDelay: forever, HalfOpenCalls: math.MaxInt, ConsecutiveFailures: math.MaxInt, FailureRate: 1e-19})},
 		{"circuitbreaker time window", circuitbreaker.New(cbc{WindowPeriod: forever, MinCalls: math.MaxInt,
 			SlowCallDuration: forever, SlowCallRate: 1})},
-		{"bulkhead", bulkhead.New(bulkhead.Config[int]{MaxConcurrent: math.MaxInt, MaxWait: forever})},
-		{"ratelimit", ratelimit.New(ratelimit.Config[int]{Rate: 1, Period: 100 * 365 * 24 * time.Hour, MaxWait: forever})}, // the longest Period/Rate
-		{"ratelimit max rate", ratelimit.New(ratelimit.Config[int]{Rate: math.MaxInt, Period: forever})},
+		{"bulkhead", bulkhead.New[int](bulkhead.Config{MaxConcurrent: math.MaxInt, MaxWait: forever})},
+		{"ratelimit", ratelimit.New[int](ratelimit.Config{Rate: 1, Period: 100 * 365 * 24 * time.Hour, MaxWait: forever})}, // the longest Period/Rate
+		{"ratelimit max rate", ratelimit.New[int](ratelimit.Config{Rate: math.MaxInt, Period: forever})},
 		{"hedge", hedge.New(hedge.Config[int]{Delay: forever, MaxHedges: math.MaxInt})},
 		{"hedge derived", hedge.New(hedge.Config[int]{Quantile: math.SmallestNonzeroFloat64, MinDelay: forever})},
 		{"retry with budget", retry.New(rc{Backoff: retry.Constant(0), Budget: budget.New(budget.Config{

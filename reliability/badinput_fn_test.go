@@ -50,14 +50,14 @@ func TestBadInputPanicPropagatesUnchanged(t *testing.T) {
 func TestBadInputPanicReleasesPermits(t *testing.T) {
 	clk := clock.NewMock()
 	breaker := circuitbreaker.New(circuitbreaker.Config[int]{ConsecutiveFailures: 1, OpenDelay: time.Second, Clock: clk})
-	bh := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
+	bh := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})
 	fellBack := false
 	exec := resilience.Compose[int](
 		fallback.New(fallback.Config[int]{Fallback: func(context.Context, int, error) (int, error) { fellBack = true; return 0, nil }}),
 		retry.New(retry.Config[int]{Backoff: retry.Constant(0)}),
 		breaker,
 		bh,
-		timeout.New(timeout.Config[int]{Timeout: time.Hour}),
+		timeout.New[int](timeout.Config{Timeout: time.Hour}),
 		hedge.New(hedge.Config[int]{Delay: time.Hour}),
 	)
 	boom := func(context.Context) (int, error) { panic(&panicValue{"stack"}) }
@@ -116,7 +116,7 @@ func TestBadInputFnIgnoresContext(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			var discarded []int
 			ctx := resilience.WithDiscard(context.Background(), func(r int) { discarded = append(discarded, r) })
-			p := timeout.New(timeout.Config[int]{Timeout: 100 * time.Millisecond})
+			p := timeout.New[int](timeout.Config{Timeout: 100 * time.Millisecond})
 			start := time.Now()
 			r, err := p.Execute(ctx, stubborn(time.Second, 9))
 			assert.Equal(t, time.Second, time.Since(start), "Execute returns when fn does")
@@ -127,7 +127,7 @@ func TestBadInputFnIgnoresContext(t *testing.T) {
 	})
 	t.Run("bulkhead", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			b := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: 1})
+			b := bulkhead.New[int](bulkhead.Config{MaxConcurrent: 1})
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
 			go func() {
@@ -177,7 +177,7 @@ func TestBadInputFnIgnoresContext(t *testing.T) {
 	t.Run("timeout outside retry", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			exec := resilience.Compose[int](
-				timeout.New(timeout.Config[int]{Timeout: 100 * time.Millisecond}),
+				timeout.New[int](timeout.Config{Timeout: 100 * time.Millisecond}),
 				retry.New(retry.Config[int]{MaxAttempts: -1, Backoff: retry.Constant(0)}),
 			)
 			calls := 0

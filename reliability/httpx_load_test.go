@@ -234,13 +234,16 @@ var loadStacks = []loadStack{
 	// attempt per request.
 	{name: "hedging preset", requests: loadRequests / 4, attempts: 1, build: func(inner http.RoundTripper, hedges *atomic.Int64) http.RoundTripper {
 		return httpx.Hedging(httpx.HedgingConfig{
-			Next: inner, TotalTimeout: 5 * time.Second, AttemptTimeout: loadAttemptTime, Delay: loadAttemptTime / 2,
-			Breaker: loadBreaker(),
-			Observer: resilience.ObserverFunc(func(_ context.Context, e resilience.Event) {
-				if e.Kind == resilience.EventHedge {
-					hedges.Add(1)
-				}
-			}),
+			StandardConfig: httpx.StandardConfig{
+				Next: inner, TotalTimeout: 5 * time.Second, AttemptTimeout: loadAttemptTime,
+				Breaker: loadBreaker(),
+				Observer: resilience.ObserverFunc(func(_ context.Context, e resilience.Event) {
+					if e.Kind == resilience.EventHedge {
+						hedges.Add(1)
+					}
+				}),
+			},
+			Delay: loadAttemptTime / 2,
 		})
 	}},
 }

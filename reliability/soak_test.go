@@ -159,7 +159,7 @@ func TestSoak(t *testing.T) {
 		WindowSize: soakWindow, MinCalls: 10, FailureRate: 0.5, OpenDelay: soakOpenDelay,
 		HalfOpenCalls: 1, OnStateChange: s.onStateChange,
 	})
-	bh := bulkhead.New(bulkhead.Config[int]{MaxConcurrent: soakConcurrent, MaxWait: time.Millisecond})
+	bh := bulkhead.New[int](bulkhead.Config{MaxConcurrent: soakConcurrent, MaxWait: time.Millisecond})
 	exec := resilience.Compose[int](
 		retry.New(retry.Config[int]{
 			MaxAttempts: soakAttempts,

@@ -23,7 +23,7 @@ import (
 // cancel func, the timer, the timer's func and Done's channel) once next
 // does.
 func TestSuccessPathAllocations(t *testing.T) {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	exec := resilience.Compose[int](p)
 	cause := &timeout.ExceededError{Limit: time.Hour}
 	quick := func(context.Context) (int, error) { return 1, nil }
@@ -69,7 +69,7 @@ func TestSuccessPathAllocations(t *testing.T) {
 
 	// A Timeout too large for a monotonic reading (more than about 130
 	// years: a Duration goes to 292) costs what any other does.
-	huge := timeout.New(timeout.Config[int]{Timeout: math.MaxInt64})
+	huge := timeout.New[int](timeout.Config{Timeout: math.MaxInt64})
 	for _, ctx := range []context.Context{context.Background(), cancellable} {
 		allocs := testing.AllocsPerRun(1000, func() { _, _ = huge.Execute(ctx, quick) })
 		assert.Equal(t, 1.0, allocs, "Execute with the largest Timeout under %v: %v allocs, want 1", ctx, allocs)

@@ -9,7 +9,7 @@ import (
 )
 
 func BenchmarkExecute(b *testing.B) {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	fn := func(context.Context) (int, error) { return 1, nil }
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -32,7 +32,7 @@ func BenchmarkWithDeadlineCause(b *testing.B) {
 }
 
 func BenchmarkExecuteParallel(b *testing.B) {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	fn := func(context.Context) (int, error) { return 1, nil }
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -46,7 +46,7 @@ func BenchmarkExecuteParallel(b *testing.B) {
 // BenchmarkExecuteCancellableParent is Execute under a parent that can be
 // cancelled, whose deadline is watched on a shared timer heap.
 func BenchmarkExecuteCancellableParent(b *testing.B) {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	fn := func(context.Context) (int, error) { return 1, nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -40,7 +40,7 @@ func callParked(p *timeout.Policy[int], ctx context.Context) (parked <-chan cont
 func TestMockClockFires(t *testing.T) {
 	mock := clock.NewMock()
 	rec := &recorder{}
-	p := timeout.New(timeout.Config[int]{Timeout: 2 * time.Second, Clock: mock, OnTimeout: rec.onTimeout, Observer: rec})
+	p := timeout.New[int](timeout.Config{Timeout: 2 * time.Second, Clock: mock, OnTimeout: rec.onTimeout, Observer: rec})
 	parked, done := callParked(p, context.Background())
 	fnCtx := <-parked
 	d, ok := fnCtx.Deadline()
@@ -64,7 +64,7 @@ func TestMockClockFires(t *testing.T) {
 
 func TestMockClockResultFirst(t *testing.T) {
 	mock := clock.NewMock()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	var fnCtx context.Context
 	got, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
 		fnCtx = ctx
@@ -78,7 +78,7 @@ func TestMockClockResultFirst(t *testing.T) {
 
 func TestMockClockParentCancelled(t *testing.T) {
 	mock := clock.NewMock()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	ctx, cancel := context.WithCancel(context.Background())
 	parked, done := callParked(p, ctx)
 	<-parked
@@ -99,7 +99,7 @@ func TestMockClockParentDeadline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		mock := clock.NewMock()
-		p := timeout.New(timeout.Config[int]{Timeout: 2 * time.Second, Clock: mock})
+		p := timeout.New[int](timeout.Config{Timeout: 2 * time.Second, Clock: mock})
 		ctx, cancel := mock.WithTimeout(context.Background(), tt.parent)
 		parked, done := callParked(p, ctx)
 		fnCtx := <-parked
@@ -117,7 +117,7 @@ func TestMockClockParentDeadline(t *testing.T) {
 
 func TestMockClockTimerReleasedOnPanic(t *testing.T) {
 	mock := clock.NewMock()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	parent, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var fnCtx context.Context
@@ -136,7 +136,7 @@ func TestMockClockTimerReleasedOnPanic(t *testing.T) {
 func TestMockClockCauseAgreesWithErr(t *testing.T) {
 	for _, looked := range []bool{false, true} {
 		mock := clock.NewMock()
-		p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+		p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 		parent, cancel := context.WithCancelCause(context.Background())
 		var err, cause error
 		_, _ = p.Execute(parent, func(ctx context.Context) (int, error) {
@@ -157,7 +157,7 @@ func TestMockClockCauseAgreesWithErr(t *testing.T) {
 // ctx ended by its deadline, and Cause says so, not the parent's cause.
 func TestMockClockCauseAfterDeadlineThenParentCause(t *testing.T) {
 	mock := clock.NewMock()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	parent, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	var err, cause error
@@ -178,7 +178,7 @@ func TestMockClockCauseAfterDeadlineThenParentCause(t *testing.T) {
 func TestEventElapsedOnAMockClockMovedBack(t *testing.T) {
 	mock := clock.NewMock()
 	rec := &recorder{}
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock, OnTimeout: rec.onTimeout})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock, OnTimeout: rec.onTimeout})
 	start := mock.Now()
 	_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
 		mock.Add(2 * time.Second)

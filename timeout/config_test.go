@@ -24,11 +24,11 @@ func TestValidate(t *testing.T) {
 		{-time.Second, "timeout: Timeout = -1s: must be > 0"},
 	}
 	for _, tt := range tests {
-		cfg := timeout.Config[int]{Timeout: tt.timeout}
+		cfg := timeout.Config{Timeout: tt.timeout}
 		err := cfg.Validate()
 		if tt.want == "" {
 			assert.NoError(t, err, "Validate(Timeout: %v)", tt.timeout)
-			assert.NotPanics(t, func() { timeout.New(cfg) }, "New(Timeout: %v)", tt.timeout)
+			assert.NotPanics(t, func() { timeout.New[int](cfg) }, "New(Timeout: %v)", tt.timeout)
 			continue
 		}
 		require.Error(t, err, "Validate(Timeout: %v) = nil, want %q", tt.timeout, tt.want)
@@ -39,24 +39,24 @@ func TestValidate(t *testing.T) {
 		assert.Equal(t, "timeout", ce.Policy)
 		assert.Equal(t, "Timeout", ce.Field)
 		assert.Equal(t, tt.timeout, ce.Value)
-		assert.PanicsWithError(t, tt.want, func() { timeout.New(cfg) }, "New(Timeout: %v)", tt.timeout)
+		assert.PanicsWithError(t, tt.want, func() { timeout.New[int](cfg) }, "New(Timeout: %v)", tt.timeout)
 	}
 }
 
 func TestNewPanicsWithTheValidateError(t *testing.T) {
-	cfg := timeout.Config[string]{Timeout: -5 * time.Millisecond}
+	cfg := timeout.Config{Timeout: -5 * time.Millisecond}
 	defer func() {
 		r := recover()
 		err, ok := r.(error)
 		require.True(t, ok, "New panicked with %T %v, want an error", r, r)
 		assert.Equal(t, cfg.Validate(), err, "New panicked with %v, want Validate's error", err)
 	}()
-	timeout.New(cfg)
+	timeout.New[int](cfg)
 	t.Fatal("New did not panic on an invalid config")
 }
 
 func TestExecuteRejectsNilArguments(t *testing.T) {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second})
 	called := false
 	fn := func(context.Context) (int, error) { called = true; return 1, nil }
 

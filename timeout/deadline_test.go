@@ -92,7 +92,7 @@ func TestContextMatchesWithDeadlineCause(t *testing.T) {
 					if parentCancelled {
 						time.AfterFunc(500*time.Millisecond, func() { cancel(why) })
 					}
-					p := timeout.New(timeout.Config[int]{Timeout: time.Second})
+					p := timeout.New[int](timeout.Config{Timeout: time.Second})
 					_, _ = p.Execute(parent, func(ctx context.Context) (int, error) {
 						deadline, ok := ctx.Deadline()
 						require.True(t, ok)
@@ -127,7 +127,7 @@ func TestContextMatchesWithDeadlineCause(t *testing.T) {
 // it starts no timer then.
 func TestContextEndsWhenExecuteReturns(t *testing.T) {
 	for _, waited := range []bool{false, true} {
-		p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+		p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 		var kept context.Context
 		_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
 			kept = ctx
@@ -156,7 +156,7 @@ func TestContextEndsWhenExecuteReturns(t *testing.T) {
 // by a goroutine watching it, and ends with it, cause included.
 func TestChildNeedsNoGoroutine(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := timeout.New(timeout.Config[int]{Timeout: time.Second})
+		p := timeout.New[int](timeout.Config{Timeout: time.Second})
 		_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
 			before := runtime.NumGoroutine()
 			child, cancel := context.WithCancel(ctx)
@@ -176,7 +176,7 @@ func TestChildNeedsNoGoroutine(t *testing.T) {
 // Execute returns; the race detector checks the context's own state, and
 // every goroutine must end up seeing it ended.
 func TestConcurrentUseAcrossReturn(t *testing.T) {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	for range 200 {
 		var wg sync.WaitGroup
 		start := make(chan struct{})
@@ -221,7 +221,7 @@ func TestConcurrentUseAcrossReturn(t *testing.T) {
 // timeout is reported, with nothing waiting on Done.
 func TestLazyContextOnMockClock(t *testing.T) {
 	mock := clock.NewMock()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	var before, after error
 	var closed bool
 	_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {

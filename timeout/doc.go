@@ -26,9 +26,9 @@
 // Composed inside a retry, a timeout bounds each attempt; outside it, the
 // whole retry, delays included:
 //
-//	resilience.Compose(timeout.New(timeout.Config[T]{Timeout: 10 * time.Second}), // the whole
+//	resilience.Compose(timeout.New[T](timeout.Config{Timeout: 10 * time.Second}), // the whole
 //		retryPolicy,
-//		timeout.New(timeout.Config[T]{Timeout: 2 * time.Second})) // each attempt
+//		timeout.New[T](timeout.Config{Timeout: 2 * time.Second})) // each attempt
 //
 // With the real clock (Config.Clock nil) next's ctx behaves exactly as one
 // made by context.WithDeadlineCause: context.Cause(ctx) tells next why it

@@ -14,7 +14,7 @@ import (
 
 // A timeout inside a retry bounds each attempt; one outside bounds the whole.
 func Example() {
-	perAttempt := timeout.New(timeout.Config[string]{Timeout: 20 * time.Millisecond})
+	perAttempt := timeout.New[string](timeout.Config{Timeout: 20 * time.Millisecond})
 	exec := resilience.Compose[string](perAttempt)
 
 	_, err := exec.Execute(context.Background(), func(ctx context.Context) (string, error) {
@@ -33,7 +33,7 @@ func Example() {
 }
 
 func ExampleNew() {
-	p := timeout.New(timeout.Config[int]{Name: "pricing", Timeout: time.Second})
+	p := timeout.New[int](timeout.Config{Name: "pricing", Timeout: time.Second})
 	price, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
 		return 1299, nil // arrives well before the deadline
 	})
@@ -42,7 +42,7 @@ func ExampleNew() {
 }
 
 func ExamplePolicy_Execute() {
-	p := timeout.New(timeout.Config[int]{
+	p := timeout.New[int](timeout.Config{
 		Timeout: 10 * time.Millisecond,
 		OnTimeout: func(e timeout.Event) {
 			fmt.Println("timed out after", e.Timeout)
@@ -62,7 +62,7 @@ func ExamplePolicy_Execute() {
 
 // The caller's own cancellation passes through unchanged.
 func ExamplePolicy_Execute_callerCancels() {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Minute})
+	p := timeout.New[int](timeout.Config{Timeout: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err := p.Execute(ctx, func(ctx context.Context) (int, error) {
 		cancel()
@@ -74,13 +74,13 @@ func ExamplePolicy_Execute_callerCancels() {
 }
 
 func ExamplePolicy_Timeout() {
-	p := timeout.New(timeout.Config[int]{Timeout: 1500 * time.Millisecond})
+	p := timeout.New[int](timeout.Config{Timeout: 1500 * time.Millisecond})
 	fmt.Println(p.Timeout())
 	// Output: 1.5s
 }
 
 func ExampleConfig_Validate() {
-	err := timeout.Config[int]{}.Validate()
+	err := timeout.Config{}.Validate()
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, resilience.ErrInvalidConfig))
 	// Output:
@@ -89,7 +89,7 @@ func ExampleConfig_Validate() {
 }
 
 func ExampleExceededError() {
-	p := timeout.New(timeout.Config[int]{Timeout: 10 * time.Millisecond})
+	p := timeout.New[int](timeout.Config{Timeout: 10 * time.Millisecond})
 	_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
 		<-ctx.Done()
 		return 0, fmt.Errorf("load profile: %w", ctx.Err())
@@ -107,7 +107,7 @@ func ExampleExceededError() {
 // Tests drive the deadline with a mock clock instead of sleeping.
 func ExampleConfig_mockClock() {
 	mock := clock.NewMock()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Minute, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Minute, Clock: mock})
 
 	parked := make(chan struct{})
 	go func() {

@@ -17,13 +17,13 @@ func FuzzValidate(f *testing.F) {
 		f.Add(d)
 	}
 	f.Fuzz(func(t *testing.T, d int64) {
-		cfg := timeout.Config[int]{Timeout: time.Duration(d)}
+		cfg := timeout.Config{Timeout: time.Duration(d)}
 		var bad []string
 		if d <= 0 {
 			bad = append(bad, "Timeout")
 		}
 		testkit.CheckConfig(t, "timeout", cfg.Validate(), bad, func() {
-			r, err := timeout.New(cfg).Execute(context.Background(), func(context.Context) (int, error) { return 1, nil })
+			r, err := timeout.New[int](cfg).Execute(context.Background(), func(context.Context) (int, error) { return 1, nil })
 			if err == nil && r != 1 || err != nil && !errors.Is(err, timeout.ErrExceeded) {
 				t.Fatalf("Execute = %d, %v", r, err)
 			}

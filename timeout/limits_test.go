@@ -25,7 +25,7 @@ func TestLargestTimeoutNeverFires(t *testing.T) {
 				parent, cancel = context.WithCancel(parent)
 				defer cancel()
 			}
-			p := timeout.New(timeout.Config[int]{Timeout: math.MaxInt64, Clock: clk})
+			p := timeout.New[int](timeout.Config{Timeout: math.MaxInt64, Clock: clk})
 			now := time.Now()
 			if clk != nil {
 				now = clk.Now()
@@ -57,7 +57,7 @@ func TestLargestTimeoutNeverFires(t *testing.T) {
 // stands: the ctx stays ended, and Execute reports the timeout.
 func TestMockClockMovedBackAfterTheDeadlineWasSeen(t *testing.T) {
 	mock := clock.NewMock()
-	p := timeout.New(timeout.Config[int]{Timeout: time.Second, Clock: mock})
+	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	start := mock.Now()
 	var before, after error
 	_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
@@ -83,7 +83,7 @@ func TestAfterFuncRunsWhenExecuteReturnsAndAfter(t *testing.T) {
 			parent, cancel = context.WithCancel(parent)
 			defer cancel()
 		}
-		p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+		p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 		during, later := make(chan struct{}), make(chan struct{})
 		var kept context.Context
 		_, err := p.Execute(parent, func(ctx context.Context) (int, error) {

@@ -219,7 +219,7 @@ func runModel(t *testing.T, seed uint64, seq int, parentKind string) {
 		m := &modelRun{t: t, rng: rand.New(rand.NewPCG(seed, uint64(seq))), why: errors.New("the caller gave up"), start: time.Now()}
 		m.log = append(m.log, fmt.Sprintf("seed %d, sequence %d, parent %s", seed, seq, parentKind))
 		rec := &recorder{}
-		p := timeout.New(timeout.Config[int]{Timeout: modelTimeout, OnTimeout: rec.onTimeout})
+		p := timeout.New[int](timeout.Config{Timeout: modelTimeout, OnTimeout: rec.onTimeout})
 		base := resilience.WithDiscard(context.Background(), rec.discard)
 
 		var parent context.Context = base
@@ -278,7 +278,7 @@ func runModel(t *testing.T, seed uint64, seq int, parentKind string) {
 		if parentKind == "outer timeout" {
 			// The outer timeout may fire too; what is compared is what
 			// the inner one returned to it.
-			outer := timeout.New(timeout.Config[int]{Timeout: 3 * modelTimeout})
+			outer := timeout.New[int](timeout.Config{Timeout: 3 * modelTimeout})
 			_, _ = outer.Execute(parent, func(octx context.Context) (int, error) {
 				r, err = p.Execute(octx, next(octx))
 				discards = len(rec.discarded)
@@ -329,7 +329,7 @@ func TestConcurrentObserversAgree(t *testing.T) {
 			why := errors.New("the caller gave up")
 			time.AfterFunc(cancelAt, func() { cancel(why) })
 			rec := &recorder{}
-			p := timeout.New(timeout.Config[int]{Timeout: modelTimeout, OnTimeout: rec.onTimeout})
+			p := timeout.New[int](timeout.Config{Timeout: modelTimeout, OnTimeout: rec.onTimeout})
 			const observers = 4
 			seen := make([][]string, observers)
 			_, err := p.Execute(parent, func(ctx context.Context) (int, error) {

@@ -49,7 +49,7 @@ func TestPanicInAnyCallbackReleasesAndDiscards(t *testing.T) {
 							parent, cancel = context.WithCancel(parent)
 							defer cancel()
 						}
-						cfg := Config[int]{Timeout: time.Second}
+						cfg := Config{Timeout: time.Second}
 						var pass func(ctx context.Context) // makes the deadline pass for next
 						switch clk {
 						case "real":
@@ -68,7 +68,7 @@ func TestPanicInAnyCallbackReleasesAndDiscards(t *testing.T) {
 						if where == "Observer" {
 							cfg.Observer = resilience.ObserverFunc(func(context.Context, resilience.Event) { panic(boom) })
 						}
-						p := New(cfg)
+						p := New[int](cfg)
 						var c *deadlineCtx
 						got := func() (v any) {
 							defer func() { v = recover() }()

@@ -48,7 +48,7 @@ func TestTimeoutInsideRetryBoundsEachAttempt(t *testing.T) {
 				errs = append(errs, err)
 				return r, err
 			}),
-			timeout.New(timeout.Config[int]{Timeout: time.Second}),
+			timeout.New[int](timeout.Config{Timeout: time.Second}),
 		)
 		got, err := exec.Execute(context.Background(), func(ctx context.Context) (int, error) {
 			d, _ := ctx.Deadline()
@@ -77,7 +77,7 @@ func TestTimeoutOutsideRetryBoundsTheWhole(t *testing.T) {
 		start := time.Now()
 		attempts := 0
 		exec := resilience.Compose[int](
-			timeout.New(timeout.Config[int]{Timeout: 2500 * time.Millisecond}),
+			timeout.New[int](timeout.Config{Timeout: 2500 * time.Millisecond}),
 			retryLoop(10, time.Second),
 		)
 		_, err := exec.Execute(context.Background(), func(context.Context) (int, error) {

@@ -10,7 +10,7 @@ import (
 
 // Config configures a Policy. Timeout is required; every other field's
 // zero value means a documented default.
-type Config[R any] struct {
+type Config struct {
 	// Name names the policy in events; "" leaves it unnamed.
 	Name string
 
@@ -49,7 +49,7 @@ type Event struct {
 // Validate returns nil if c is valid, and otherwise a
 // *resilience.ConfigError (wrapping resilience.ErrInvalidConfig) that
 // names the invalid field, its value and the rule it breaks.
-func (c Config[R]) Validate() error {
+func (c Config) Validate() error {
 	if c.Timeout <= 0 {
 		return &resilience.ConfigError{Policy: "timeout", Field: "Timeout", Value: c.Timeout, Rule: "must be > 0"}
 	}
@@ -69,7 +69,7 @@ type Policy[R any] struct {
 
 // New returns a Policy for cfg. It panics with the error of cfg.Validate
 // if cfg is invalid.
-func New[R any](cfg Config[R]) *Policy[R] {
+func New[R any](cfg Config) *Policy[R] {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}

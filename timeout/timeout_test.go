@@ -47,7 +47,7 @@ func (r *recorder) discard(v int) {
 // policy returns a Policy of d reporting to rec, and a ctx that discards
 // into rec.
 func (r *recorder) policy(d time.Duration) (*timeout.Policy[int], context.Context) {
-	p := timeout.New(timeout.Config[int]{Name: "db", Timeout: d, OnTimeout: r.onTimeout, Observer: r})
+	p := timeout.New[int](timeout.Config{Name: "db", Timeout: d, OnTimeout: r.onTimeout, Observer: r})
 	return p, resilience.WithDiscard(context.Background(), r.discard)
 }
 
@@ -85,7 +85,7 @@ func TestResultBeforeDeadline(t *testing.T) {
 }
 
 func TestErrorBeforeDeadlinePassesThrough(t *testing.T) {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	boom := errors.New("boom")
 	got, err := p.Execute(context.Background(), func(context.Context) (int, error) { return 7, boom })
 	assert.Same(t, boom, err, "error before the deadline = %v, want boom unchanged", err)
@@ -138,7 +138,7 @@ func TestLateResultIsDropped(t *testing.T) {
 
 func TestLateErrorStaysReachable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := timeout.New(timeout.Config[int]{Timeout: 2 * time.Second})
+		p := timeout.New[int](timeout.Config{Timeout: 2 * time.Second})
 		var late error
 		_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
 			<-ctx.Done()
@@ -189,7 +189,7 @@ func TestParentDeadlineEarlier(t *testing.T) {
 
 func TestParentDeadlineLater(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := timeout.New(timeout.Config[int]{Timeout: time.Second})
+		p := timeout.New[int](timeout.Config{Timeout: time.Second})
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		start := time.Now()
@@ -224,7 +224,7 @@ func TestParentCancelled(t *testing.T) {
 
 func TestParentCancelledWithCause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := timeout.New(timeout.Config[int]{Timeout: 2 * time.Second})
+		p := timeout.New[int](timeout.Config{Timeout: 2 * time.Second})
 		why := errors.New("user left")
 		ctx, cancel := context.WithCancelCause(context.Background())
 		time.AfterFunc(time.Second, func() { cancel(why) })
@@ -252,7 +252,7 @@ func TestParentCancelledAfterOurDeadline(t *testing.T) {
 }
 
 func TestTimerReleasedOnPanic(t *testing.T) {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Hour})
+	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	var fnCtx context.Context
 	assert.PanicsWithValue(t, "boom", func() {
 		_, _ = p.Execute(context.Background(), func(ctx context.Context) (int, error) {
@@ -265,8 +265,8 @@ func TestTimerReleasedOnPanic(t *testing.T) {
 
 func TestNestedTimeouts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		outer := timeout.New(timeout.Config[int]{Timeout: 3 * time.Second})
-		inner := timeout.New(timeout.Config[int]{Timeout: time.Second})
+		outer := timeout.New[int](timeout.Config{Timeout: 3 * time.Second})
+		inner := timeout.New[int](timeout.Config{Timeout: time.Second})
 		wait := func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, ctx.Err() }
 
 		// The inner timeout fires first and the outer one passes it on.
@@ -281,7 +281,7 @@ func TestNestedTimeouts(t *testing.T) {
 }
 
 func TestExceededErrorIsANetTimeout(t *testing.T) {
-	p := timeout.New(timeout.Config[int]{Timeout: time.Millisecond})
+	p := timeout.New[int](timeout.Config{Timeout: time.Millisecond})
 	_, err := p.Execute(context.Background(), func(ctx context.Context) (int, error) {
 		<-ctx.Done()
 		return 0, ctx.Err()

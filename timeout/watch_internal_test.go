@@ -26,7 +26,7 @@ func TestDeadlineCtxSizes(t *testing.T) {
 // not change what it reports. Nothing here sleeps: the test waits for the
 // heap to make the context, which it does 1ms after the start.
 func TestWatchOnTheSharedHeapRecordsTheDeadline(t *testing.T) {
-	p := New(Config[int]{Timeout: time.Millisecond})
+	p := New[int](Config{Timeout: time.Millisecond})
 	parent, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	var err, cause error
@@ -49,7 +49,7 @@ func TestWatchOnTheSharedHeapRecordsTheDeadline(t *testing.T) {
 }
 
 func TestWatchStoppedWhenExecuteReturns(t *testing.T) {
-	p := New(Config[int]{Timeout: time.Hour})
+	p := New[int](Config{Timeout: time.Hour})
 	parent, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for _, panics := range []bool{false, true} {
@@ -73,7 +73,7 @@ type valueKey struct{}
 
 // A parent that cannot end leaves nothing to record: no watch.
 func TestNoWatchUnderAParentThatCannotEnd(t *testing.T) {
-	p := New(Config[int]{Timeout: time.Hour})
+	p := New[int](Config{Timeout: time.Hour})
 	for _, parent := range []context.Context{
 		context.Background(),
 		context.WithValue(context.Background(), valueKey{}, 1),

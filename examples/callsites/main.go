@@ -62,7 +62,7 @@ func NewService(db *OrdersDB, w io.Writer) *Service {
 			fmt.Fprintf(w, "  [orders-db breaker: %s -> %s]\n", from, to)
 		},
 	})
-	s.pool = bulkhead.New(bulkhead.Config[[]Order]{Name: "orders-db", MaxConcurrent: 10, MaxWait: 5 * time.Second})
+	s.pool = bulkhead.New[[]Order](bulkhead.Config{Name: "orders-db", MaxConcurrent: 10, MaxWait: 5 * time.Second})
 
 	// A customer's order list: user-facing, so it retries a little and,
 	// when the database cannot answer, serves the last list it saw.
@@ -81,7 +81,7 @@ func NewService(db *OrdersDB, w io.Writer) *Service {
 		}),
 		s.pool, // inside the retry: no connection is held during a delay
 		s.breaker,
-		timeout.New(timeout.Config[[]Order]{Timeout: time.Second}),
+		timeout.New[[]Order](timeout.Config{Timeout: time.Second}),
 	)
 
 	// The dashboard's order count: nobody waits for it, so no retry, a
@@ -90,7 +90,7 @@ func NewService(db *OrdersDB, w io.Writer) *Service {
 		fallback.Value(-1),
 		bulkhead.As[int](s.pool),
 		circuitbreaker.Share[int](s.breaker, nil),
-		timeout.New(timeout.Config[int]{Timeout: 500 * time.Millisecond}),
+		timeout.New[int](timeout.Config{Timeout: 500 * time.Millisecond}),
 	)
 
 	// Placing an order is not idempotent: a write that timed out may have
@@ -99,14 +99,14 @@ func NewService(db *OrdersDB, w io.Writer) *Service {
 	s.place = resilience.Compose(
 		bulkhead.As[OrderID](s.pool),
 		circuitbreaker.Share[OrderID](s.breaker, nil),
-		timeout.New(timeout.Config[OrderID]{Timeout: time.Second}),
+		timeout.New[OrderID](timeout.Config{Timeout: time.Second}),
 	)
 
 	// Recommendations come from another service and are optional: a short
 	// timeout and a generic answer, independent of the database's breaker.
 	s.recommend = resilience.Compose(
 		fallback.Value([]string{"bestsellers"}),
-		timeout.New(timeout.Config[[]string]{Timeout: 20 * time.Millisecond}),
+		timeout.New[[]string](timeout.Config{Timeout: 20 * time.Millisecond}),
 	)
 	return s
 }

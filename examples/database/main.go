@@ -66,7 +66,7 @@ func NewUsers(db *Store, w io.Writer) *Users {
 		exec: resilience.Compose(
 			// At most as many queries in flight as the pool has
 			// connections; a query waits 100ms for one at most.
-			bulkhead.New(bulkhead.Config[User]{Name: "users-db", MaxConcurrent: 4, MaxWait: 100 * time.Millisecond}),
+			bulkhead.New[User](bulkhead.Config{Name: "users-db", MaxConcurrent: 4, MaxWait: 100 * time.Millisecond}),
 			retry.New(retry.Config[User]{
 				MaxAttempts: 3,
 				Backoff:     retry.Exponential{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond, Jitter: retry.FullJitter},
@@ -81,7 +81,7 @@ func NewUsers(db *Store, w io.Writer) *Users {
 				},
 			}),
 			breaker, // inside the retry: it sees every attempt
-			timeout.New(timeout.Config[User]{Timeout: 500 * time.Millisecond}),
+			timeout.New[User](timeout.Config{Timeout: 500 * time.Millisecond}),
 		),
 	}
 }

@@ -68,7 +68,7 @@ func run(w io.Writer) error {
 	inner := &http.Transport{}
 	defer inner.CloseIdleConnections()
 
-	f, err := httpx.NewFailover(httpx.FailoverConfig{
+	f := httpx.NewFailover(httpx.FailoverConfig{
 		Name: "inventory",
 		Endpoints: []httpx.Endpoint{
 			{URL: primary.srv.URL}, {URL: secondary.srv.URL}, {URL: tertiary.srv.URL},
@@ -82,15 +82,12 @@ func run(w io.Writer) error {
 			fmt.Fprintf(w, "  left %s: %s\n", label(endpoint, primary, secondary, tertiary), why(err))
 		},
 	})
-	if err != nil {
-		return err
-	}
 	defer f.Close()
 
 	// The Transport's policies wrap the whole failover: here, a bound on
 	// the time to the response headers, across every endpoint tried.
 	client := &http.Client{Transport: httpx.NewTransport(f,
-		timeout.New(timeout.Config[*http.Response]{Timeout: 2 * time.Second}))}
+		timeout.New[*http.Response](timeout.Config{Timeout: 2 * time.Second}))}
 
 	// Requests name the service, not an endpoint: the failover rewrites
 	// scheme and host onto the endpoint it tries.

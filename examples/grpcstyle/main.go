@@ -90,7 +90,7 @@ func pushback(_ int, _ *Quote, err error) time.Duration {
 // newQuotes builds the executor of the GetQuote call site.
 func newQuotes(w io.Writer) *resilience.Executor[*Quote] {
 	return resilience.Compose(
-		timeout.New(timeout.Config[*Quote]{Timeout: 5 * time.Second}), // the whole call
+		timeout.New[*Quote](timeout.Config{Timeout: 5 * time.Second}), // the whole call
 		retry.New(retry.Config[*Quote]{
 			MaxAttempts: 4,
 			Backoff:     retry.Exponential{Initial: 5 * time.Millisecond, Max: 100 * time.Millisecond, Jitter: retry.FullJitter},
@@ -118,7 +118,7 @@ func newQuotes(w io.Writer) *resilience.Executor[*Quote] {
 			},
 		}),
 		circuitbreaker.New(circuitbreaker.Config[*Quote]{Name: "pricing", FailureIf: unwell}),
-		timeout.New(timeout.Config[*Quote]{Timeout: time.Second}), // each attempt
+		timeout.New[*Quote](timeout.Config{Timeout: time.Second}), // each attempt
 	)
 }
 

@@ -9,7 +9,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,17 +30,17 @@ func main() {
 
 func run(w io.Writer) error {
 	// /search may be called 3 times at once, then once a minute.
-	limited, err1 := httpx.Middleware(httpx.ServerConfig{
+	// These configs are static: Middleware panics, naming the field, if
+	// one is invalid. Call ServerConfig.Validate first for configs read at
+	// run time.
+	limited := httpx.Middleware(httpx.ServerConfig{
 		Name:      "search",
-		RateLimit: ratelimit.Config[int]{Rate: 1, Period: time.Minute, Burst: 3},
+		RateLimit: ratelimit.Config{Rate: 1, Period: time.Minute, Burst: 3},
 	})
 	// /report runs one at a time; others are turned away at once.
-	exclusive, err2 := httpx.Middleware(httpx.ServerConfig{Name: "report", MaxConcurrent: 1, RetryAfter: 5 * time.Second})
+	exclusive := httpx.Middleware(httpx.ServerConfig{Name: "report", MaxConcurrent: 1, RetryAfter: 5 * time.Second})
 	// /slow must have answered within 50ms.
-	bounded, err3 := httpx.Middleware(httpx.ServerConfig{Name: "slow", Timeout: 50 * time.Millisecond})
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return err // an invalid ServerConfig: Validate names the field
-	}
+	bounded := httpx.Middleware(httpx.ServerConfig{Name: "slow", Timeout: 50 * time.Millisecond})
 
 	reportStarted, releaseReport := make(chan struct{}), make(chan struct{})
 	mux := http.NewServeMux()
