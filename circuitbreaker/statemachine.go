@@ -11,9 +11,9 @@ import (
 	"github.com/go-resilience/resilience"
 )
 
-// core is a breaker's state, independent of the result type: every typed
-// view of one breaker ([New], [Share]) shares one core, so one state, one
-// window and one set of callbacks.
+// core is a breaker's state machine, independent of the result type: every
+// typed view of one breaker ([New], [Share]) shares one core, so one state,
+// one window and one set of callbacks.
 //
 // The closed path is lock-free: admission is one atomic load of the state
 // word, recording a few atomic operations on the current window. Changes of
