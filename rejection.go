@@ -26,6 +26,8 @@ var ErrRejected = errors.New("resilience: rejected")
 // It returns nil and 0 for any other err. A retry calls it after each
 // failed attempt, to learn before it waits that its next attempt would be
 // refused, and for how long.
+//
+//lint:ignore ST1008 the refusal is Rejection's answer, not its failure; retryAfter qualifies it
 func Rejection(err error) (rejection error, retryAfter time.Duration) {
 	if err == nil {
 		return nil, 0
