@@ -28,21 +28,3 @@ func Discard[R any](ctx context.Context, r R) {
 		d(r)
 	}
 }
-
-type noRepeatKey struct{}
-
-// WithoutRepeat returns a copy of ctx marking the work as unsafe to run
-// more than once at the same time or speculatively: hedging policies run it
-// once. httpx marks requests that are not idempotent. Retries are not
-// affected: a caller that knows an outcome must not be repeated returns it
-// as a [Permanent] error instead, because only the outcome can tell (a
-// refused connection proves a POST never arrived).
-func WithoutRepeat(ctx context.Context) context.Context {
-	return context.WithValue(ctx, noRepeatKey{}, true)
-}
-
-// Repeatable reports whether ctx allows the work to be repeated
-// speculatively: false once [WithoutRepeat] marked it.
-func Repeatable(ctx context.Context) bool {
-	return ctx.Value(noRepeatKey{}) == nil
-}

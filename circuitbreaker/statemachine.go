@@ -11,9 +11,9 @@ import (
 	"github.com/go-resilience/resilience"
 )
 
-// core is a breaker's state, independent of the result type: every typed
-// view of one breaker ([New], [Share]) shares one core, so one state, one
-// window and one set of callbacks.
+// core is a breaker's state machine, independent of the result type: every
+// typed view of one breaker ([New], [Share]) shares one core, so one state,
+// one window and one set of callbacks.
 //
 // The closed path is lock-free: admission is one atomic load of the state
 // word, recording a few atomic operations on the current window. Changes of
@@ -201,7 +201,15 @@ func (c *core) settle(ctx context.Context, word uint64, code uint32, now int64) 
 		if w.owner != word { // the period ended since the load above
 			return false
 		}
-		changed := w.record(code, now)
+		w.streak(code)
+		// The kind is picked here, not by a method of window, so that a
+		// count window's record is the closed path's one call.
+		var changed bool
+		if w.count != nil {
+			changed = w.count.record(code)
+		} else {
+			changed = w.time.record(code, now)
+		}
 		// Consecutive failures trip without changing a full ring's counts.
 		if !changed && (code&codeFailed == 0 || c.consecutive == 0) {
 			return false
@@ -337,9 +345,8 @@ func (c *core) moveLocked(ctx context.Context, to State, now int64, delay time.D
 	}
 }
 
+// newWindow returns an empty window of the period of state word owner,
+// starting at now, of the kind the config chose.
 func (c *core) newWindow(owner uint64, now int64) *window {
-	if c.bucketWidth > 0 {
-		return newTimeWindow(owner, c.bucketWidth, now)
-	}
-	return newCountWindow(owner, c.windowSize)
+	return newWindow(owner, c.windowSize, c.bucketWidth, now)
 }
