@@ -54,14 +54,15 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 		// make it arm a timer (and a context) just to be linked to.
 		if d, ok := lazy.Follow(); ok && d.Follows.Done() == base.Done() {
 			h.cause = d.Cause
-			wait := d.Clock.Until(d.At)
+			clk := clockseam.Of(d.Clock)
+			wait := clk.Until(d.At)
 			if wait <= 0 {
 				// Come already: a clock.Mock's timer for it would fire
 				// only when the mock next moves.
 				h.cancel(d.Cause)
 				return held
 			}
-			h.deadline, h.timed = d.Clock.AfterFunc(wait, h.deadlinePassed), true
+			h.deadline, h.timed = clk.AfterFunc(wait, h.deadlinePassed), true
 			return held
 		}
 	}

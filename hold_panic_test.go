@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-resilience/resilience/internal/clockseam"
 	"github.com/go-resilience/resilience/internal/ctxkey"
 )
 
@@ -99,7 +98,7 @@ func (c *mockLazyCtx) Err() error {
 
 func (c *mockLazyCtx) Follow() (d ctxkey.Deadline, ok bool) {
 	d, ok = c.lazyCtx.Follow()
-	d.Clock = clockseam.Of(c.clock)
+	d.Clock = c.clock
 	return d, ok
 }
 

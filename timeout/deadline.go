@@ -164,7 +164,7 @@ func (c *deadlineCtx) Follow() (ctxkey.Deadline, bool) {
 	if c.state.Load() != lazy {
 		return ctxkey.Deadline{}, false
 	}
-	return ctxkey.Deadline{Follows: c.link(), At: c.deadline, Cause: c.cause, Clock: c.clock}, true
+	return ctxkey.Deadline{Follows: c.link(), At: c.deadline, Cause: c.cause, Clock: c.clock.Injected()}, true
 }
 
 // end ends c when Execute returns, releasing the timer if one was made.
@@ -184,15 +184,12 @@ func (c *deadlineCtx) end() {
 // rather than by its parent.
 func (c *deadlineCtx) fired() bool {
 	if c.state.Load() == made {
-		if c.clock.IsReal() {
-			return context.Cause(c.made) == error(c.cause)
-		}
-		// A clock's own context carries no cause; and a clock.Mock ends it
-		// on a goroutine of its own, perhaps not yet. The parent's deadline
-		// is later than ours (Execute checked), so a deadline that ended it
-		// was ours.
-		err := c.made.Err()
-		return err == context.DeadlineExceeded || err == nil && c.passed()
+		// The parent's deadline is later than ours (Execute checked), so
+		// a deadline that ended the made context, ours or one it
+		// followed, means ours had come first. (The made context of an
+		// injected clock has no cause to tell ours by, but reads the
+		// clock in Err.)
+		return c.made.Err() == context.DeadlineExceeded
 	}
 	// Nothing made c's context: not even its watch, if it has one, which
 	// makes it when the deadline comes. So if the deadline has passed, it
@@ -223,23 +220,12 @@ func (c *deadlineCtx) Err() error {
 
 // Value answers the context package's own key (asked by context.Cause and
 // when a child is linked) with the made context's answer, and every other
-// key from the parent, which is where the made context would look.
-//
-// Under an injected clock the made context may be the clock's own (a
-// clock.Mock's), not the context package's: then the cancel context it
-// answers with is the parent's, whose cause is not c's, and c answers
-// nil, so that context.Cause reports Err (c carries no cause of its own)
-// and a child is linked as to any other context.
+// key from the parent, which is where the made context would look. (An
+// injected clock's made context answers nil: context.Cause then reports
+// Err, and a child is linked as to any other context.)
 func (c *deadlineCtx) Value(key any) any {
 	if key == ctxkey.CancelCtx {
-		ctx := c.ctx()
-		v := ctx.Value(key)
-		if !c.clock.IsReal() {
-			if cc, ok := v.(context.Context); !ok || cc.Done() != ctx.Done() {
-				return nil
-			}
-		}
-		return v
+		return c.ctx().Value(key)
 	}
 	return c.parent.Value(key)
 }

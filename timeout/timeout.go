@@ -32,8 +32,8 @@ type Config[R any] struct {
 	// Clock times the deadline. nil means the real clock, under which
 	// next's ctx behaves as one made by context.WithDeadlineCause (its
 	// cause an *ExceededError once the timeout fired). Any other clock
-	// ends next's ctx as its WithDeadline would (a clock.Mock on mock
-	// time); that ctx carries no cause of its own (context.Cause reports
+	// ends next's ctx at the deadline on that clock's time (a clock.Mock's:
+	// once the mock has moved to it); that ctx carries no cause of its own (context.Cause reports
 	// its Err, not the parent's cause). Either way the ctx is
 	// made only when something waits on it (see the package
 	// documentation).

@@ -28,9 +28,6 @@ func Of(c clock.Clock) Clock { return Clock{fake: c} }
 // Injected returns the clock Of was given, nil for the real clock.
 func (c Clock) Injected() clock.Clock { return c.fake }
 
-// IsReal reports whether c is the runtime's clock.
-func (c Clock) IsReal() bool { return c.fake == nil }
-
 // Now returns the current time.
 func (c Clock) Now() time.Time {
 	if c.fake == nil {
@@ -110,20 +107,15 @@ func (t Timer) Reset(d time.Duration) bool {
 	return t.fake.Reset(d)
 }
 
-// WithDeadlineCause returns a context that ends at deadline on c. On the
-// real clock it is context.WithDeadlineCause's, ending with cause. On an
-// injected clock it is that clock's WithDeadline, which carries no cause
-// of its own (context.Cause reports its Err): no context of the context
-// package can end with context.DeadlineExceeded at a time it cannot read.
+// WithDeadlineCause returns a context that ends at deadline on c, or
+// when parent does. On the real clock it is context.WithDeadlineCause's,
+// ending with cause. On an injected clock it is a fakeDeadline, which
+// carries no cause of its own (context.Cause reports its Err): no context
+// of the context package can end with context.DeadlineExceeded at a time
+// it cannot read.
 func (c Clock) WithDeadlineCause(parent context.Context, deadline time.Time, cause error) (context.Context, context.CancelFunc) {
 	if c.fake == nil {
 		return context.WithDeadlineCause(parent, deadline, cause)
 	}
-	if parent.Err() != nil {
-		// Ended already, as the context package's WithDeadline would have
-		// it. A clock.Mock's WithDeadline would report its own deadline if
-		// passed, or nothing until a goroutine of its own ran.
-		return context.WithCancel(parent)
-	}
-	return c.fake.WithDeadline(parent, deadline)
+	return newFakeDeadline(parent, c.fake, deadline)
 }

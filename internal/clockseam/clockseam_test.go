@@ -22,7 +22,7 @@ var errCause = errors.New("the cause")
 func TestRealClockInABubble(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c Clock
-		require.True(t, c.IsReal())
+		require.Nil(t, c.Injected())
 		start := c.Now()
 		fired := make(chan time.Time, 1)
 		c.AfterFunc(time.Second, func() { fired <- time.Now() })
@@ -44,7 +44,6 @@ func TestRealClockInABubble(t *testing.T) {
 func TestInjectedClock(t *testing.T) {
 	mock := clock.NewMock()
 	c := Of(mock)
-	require.False(t, c.IsReal())
 	require.Same(t, mock, c.Injected())
 	start := c.Now()
 	assert.Equal(t, mock.Now(), start)
@@ -85,4 +84,40 @@ func TestTimerStopAndReset(t *testing.T) {
 		nt.Reset(2 * time.Hour)
 		assert.True(t, nt.Stop(), "%s: Stop after Reset", name)
 	}
+}
+
+// An injected clock's deadline is decided by Err from the clock's time,
+// not when a goroutine of the clock's runs: Err right after the mock moved
+// past the deadline reports it, and the parent's cancellation after that
+// changes nothing.
+func TestInjectedDeadlineReadsTheClockInErr(t *testing.T) {
+	mock := clock.NewMock()
+	parent, cancelParent := context.WithCancelCause(context.Background())
+	defer cancelParent(nil)
+	ctx, cancel := Of(mock).WithDeadlineCause(parent, mock.Now().Add(time.Second), errCause)
+	defer cancel()
+	require.NoError(t, ctx.Err())
+	mock.Add(time.Second)
+	require.Equal(t, context.DeadlineExceeded, ctx.Err(), "Err right after the mock reached the deadline")
+	cancelParent(errors.New("too late"))
+	assert.Equal(t, context.DeadlineExceeded, ctx.Err())
+	assert.Equal(t, context.DeadlineExceeded, context.Cause(ctx))
+	<-ctx.Done()
+}
+
+// A parent that ends first ends it with the parent's Err, and a child
+// linked to it follows it.
+func TestInjectedDeadlineFollowsItsParent(t *testing.T) {
+	mock := clock.NewMock()
+	parent, cancelParent := context.WithCancelCause(context.Background())
+	ctx, cancel := Of(mock).WithDeadlineCause(parent, mock.Now().Add(time.Second), errCause)
+	defer cancel()
+	child, cancelChild := context.WithCancel(ctx)
+	defer cancelChild()
+	cancelParent(errors.New("gone"))
+	assert.Equal(t, context.Canceled, ctx.Err())
+	assert.Equal(t, context.Canceled, context.Cause(ctx), "no cause of its own, nor the parent's")
+	<-child.Done()
+	mock.Add(time.Second)
+	assert.Equal(t, context.Canceled, ctx.Err(), "the deadline after the parent ended it")
 }

@@ -9,7 +9,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/go-resilience/resilience/internal/clockseam"
+	"github.com/benbjohnson/clock"
 )
 
 // CancelCtx is the key with which the context package (context.Cause, and
@@ -45,5 +45,5 @@ type Deadline struct {
 	Follows context.Context // what else ends it
 	At      time.Time       // on Clock
 	Cause   error           // what it ends with at At
-	Clock   clockseam.Clock // the clock it runs on
+	Clock   clock.Clock     // nil: the real clock
 }
