@@ -108,8 +108,8 @@ func (c *deadlineCtx) make() (context.Context, context.CancelFunc) {
 	return c.clock.WithDeadlineCause(c.link(), c.deadline, c.cause)
 }
 
-// newDeadlineCtx returns next's ctx for a call under parent made at now
-// and ending at deadline: watched if what it follows can be cancelled.
+// newDeadlineCtx returns next's ctx for a call under parent ending at
+// deadline: watched if what it follows can be cancelled.
 func (cfg *deadlineConfig) newDeadlineCtx(parent context.Context, deadline time.Time) *deadlineCtx {
 	if !cancellable(linkOf(parent)) {
 		return &deadlineCtx{deadlineConfig: cfg, parent: parent, deadline: deadline}
