@@ -93,8 +93,10 @@ func TestHoldAllocations(t *testing.T) {
 	}
 
 	// Under a timeout policy whose context armed no timer yet: instead of
-	// the link, the deadline goes on a shared timer heap (no allocation),
-	// and the policy's context is never made.
+	// the link, a runtime timer for its deadline (2: the timer and the
+	// method value it calls; a shared timer heap once spared them, for
+	// about 0.25µs per HTTP request), and the policy's context is never
+	// made.
 	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	var allocs float64
 	_, _ = p.Execute(values, func(ctx context.Context) (int, error) {
@@ -107,5 +109,5 @@ func TestHoldAllocations(t *testing.T) {
 		return 0, nil
 	})
 	t.Logf("ctx of a timeout policy: Start, Keep and Release allocate %v", allocs)
-	assert.LessOrEqual(t, allocs, 3.0, "ctx of a timeout policy: Start, Keep and Release allocate %v, want <= 3", allocs)
+	assert.LessOrEqual(t, allocs, 5.0, "ctx of a timeout policy: Start, Keep and Release allocate %v, want <= 5", allocs)
 }

@@ -5,10 +5,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/benbjohnson/clock"
-
+	"github.com/go-resilience/resilience/internal/clockseam"
 	"github.com/go-resilience/resilience/internal/ctxkey"
-	"github.com/go-resilience/resilience/internal/timerheap"
 )
 
 // A Hold is the context of one attempt whose result may be used after the
@@ -33,12 +31,11 @@ type Hold struct {
 	parent heldParent
 	cancel context.CancelCauseFunc
 
-	mu       sync.Mutex      // guards unlink, queued, own and released
+	mu       sync.Mutex      // guards unlink, timed, deadline and released
 	unlink   func() bool     // stops following ctx; nil once kept, released or not needed
-	deadline timerheap.Entry // or this does, for a ctx that only a deadline ends
-	own      *clock.Timer    // or this, for such a deadline off the shared heaps
+	deadline clockseam.Timer // or this does, for a ctx that only a deadline ends
+	timed    bool            // deadline is running
 	cause    error           // what the deadline ends the attempt with
-	queued   bool            // deadline is on a shared heap
 	released bool
 }
 
@@ -57,29 +54,15 @@ func (h *Hold) Start(ctx, base context.Context) context.Context {
 		// make it arm a timer (and a context) just to be linked to.
 		if d, ok := lazy.Follow(); ok && d.Follows.Done() == base.Done() {
 			h.cause = d.Cause
-			if d.Clock == nil && (timerheap.Monotonic(d.At) || timerheap.Monotonic(time.Now())) {
-				// One timer for the deadlines of many attempts, most of
-				// which never come (see package timerheap). One already
-				// come fires at once, and Keep checks for it.
-				h.queued = true
-				timerheap.Shared().Add(&h.deadline, d.At, (*holdDeadline)(h))
-				return held
-			}
-			// On an injected clock, or inside a synctest bubble (where the
-			// real clock is the bubble's fake one): a timer of its own, off
-			// the hot path.
-			clk := d.Clock
-			if clk == nil {
-				clk = clock.New()
-			}
-			wait := d.At.Sub(clk.Now())
+			clk := clockseam.Of(d.Clock)
+			wait := clk.Until(d.At)
 			if wait <= 0 {
 				// Come already: a clock.Mock's timer for it would fire
 				// only when the mock next moves.
 				h.cancel(d.Cause)
 				return held
 			}
-			h.own = clk.AfterFunc(wait, h.deadlinePassed)
+			h.deadline, h.timed = clk.AfterFunc(wait, h.deadlinePassed), true
 			return held
 		}
 	}
@@ -96,27 +79,18 @@ func (h *Hold) ctxEnded() { h.cancel(context.Cause(h.parent.ctx)) }
 // Keep.
 func (h *Hold) deadlinePassed() { h.cancel(h.cause) }
 
-// holdDeadline is a Hold as the timerheap.Expirer of its deadline.
-type holdDeadline Hold
-
-func (h *holdDeadline) Expire() { (*Hold)(h).deadlinePassed() }
-
 // stopFollowing stops following ctx, and reports whether it was
 // following it, and whether by timing a lazy deadline. h.mu must be held.
 func (h *Hold) stopFollowing() (following, timed bool) {
-	timed = h.queued || h.own != nil
+	timed = h.timed
 	following = timed || h.unlink != nil
 	if h.unlink != nil {
 		h.unlink()
 		h.unlink = nil
 	}
-	if h.queued {
+	if h.timed {
 		h.deadline.Stop()
-		h.queued = false
-	}
-	if h.own != nil {
-		h.own.Stop()
-		h.own = nil
+		h.timed = false
 	}
 	return following, timed
 }

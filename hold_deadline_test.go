@@ -13,10 +13,10 @@ import (
 	"github.com/go-resilience/resilience/internal/ctxkey"
 )
 
-// How a Hold times a lazy deadline: on a shared timer heap on the real
-// clock, and on a timer of its own inside a synctest bubble, whose clock
-// the shared heaps do not run on. (The injected-clock path is tested from
-// the timeout package's side, in hold_timeout_test.go.)
+// How a Hold times a lazy deadline: on a runtime timer of its own, which
+// inside a synctest bubble runs on the bubble's clock. (The injected-clock
+// path is tested from the timeout package's side, in
+// hold_timeout_test.go.)
 
 // lazyCtx is a ctxkey.Lazy context ending at a deadline it leaves to
 // whoever follows it.
@@ -43,21 +43,20 @@ func (c *lazyCtx) Follow() (ctxkey.Deadline, bool) {
 
 var errLazyDeadline = errors.New("the lazy deadline")
 
-func TestHoldQueuesARealClockDeadline(t *testing.T) {
+func TestHoldTimesARealClockDeadline(t *testing.T) {
 	for _, end := range []string{"Keep", "Release"} {
 		t.Run(end, func(t *testing.T) {
 			base := context.Background()
 			var h Hold
 			held := h.Start(&lazyCtx{Context: base, at: time.Now().Add(time.Hour), cause: errLazyDeadline}, base)
-			assert.True(t, h.queued, "queued on a shared heap")
-			assert.Nil(t, h.own, "a timer of its own")
+			assert.True(t, h.timed, "a timer for the deadline")
 			if end == "Keep" {
 				h.Keep()
 				assert.NoError(t, held.Err())
 			}
 			h.Release()
-			assert.False(t, h.queued)
-			assert.False(t, h.deadline.Stop(), "still queued after %s", end)
+			assert.False(t, h.timed)
+			assert.False(t, h.deadline.Stop(), "the timer still running after %s", end)
 			assert.Equal(t, context.Canceled, context.Cause(held))
 		})
 	}
@@ -74,15 +73,14 @@ func TestHoldEndsAtARealClockDeadline(t *testing.T) {
 	assert.Same(t, errLazyDeadline, context.Cause(held))
 }
 
-func TestHoldInABubbleTimesTheDeadlineItself(t *testing.T) {
+func TestHoldInABubbleTimesTheDeadlineOnTheBubblesClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		base := context.Background()
 		var h Hold
 		start := time.Now()
 		held := h.Start(&lazyCtx{Context: base, at: start.Add(time.Second), cause: errLazyDeadline}, base)
 		defer h.Release()
-		require.False(t, h.queued, "a bubble's deadline queued on a shared heap")
-		require.NotNil(t, h.own, "a timer on the bubble's clock")
+		require.True(t, h.timed, "a timer for the deadline")
 		<-held.Done()
 		assert.Equal(t, start.Add(time.Second), time.Now(), "ended at")
 		assert.Same(t, errLazyDeadline, context.Cause(held))

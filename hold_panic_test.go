@@ -18,7 +18,7 @@ import (
 // ctx, with Release deferred as a caller must (httpx does). The panic
 // leaves unchanged; by then the held context has ended, cause
 // context.Canceled, and nothing of what Start armed is left: no AfterFunc
-// on ctx, no deadline on a shared heap, no timer of its own. A second
+// on ctx, no timer for a lazy deadline. A second
 // Release does nothing.
 func TestHoldReleasedByAPanickingAttempt(t *testing.T) {
 	type follow struct {
@@ -32,7 +32,7 @@ func TestHoldReleasedByAPanickingAttempt(t *testing.T) {
 			t.Cleanup(cancel)
 			return ctx
 		}},
-		{"lazy deadline on a shared heap", false, func(_ *testing.T, base context.Context) context.Context {
+		{"lazy deadline on the real clock", false, func(_ *testing.T, base context.Context) context.Context {
 			return &lazyCtx{Context: base, at: time.Now().Add(time.Hour), cause: errLazyDeadline}
 		}},
 		{"lazy deadline in a bubble", true, func(_ *testing.T, base context.Context) context.Context {
@@ -56,7 +56,7 @@ func TestHoldReleasedByAPanickingAttempt(t *testing.T) {
 						defer func() { v = recover() }()
 						defer h.Release()
 						held = h.Start(ctx, base)
-						require.True(t, h.unlink != nil || h.queued || h.own != nil, "Start armed nothing to follow ctx")
+						require.True(t, h.unlink != nil || h.timed, "Start armed nothing to follow ctx")
 						if kept {
 							h.Keep()
 						}
@@ -65,9 +65,8 @@ func TestHoldReleasedByAPanickingAttempt(t *testing.T) {
 					require.Same(t, boom, got, "the panic that left the attempt")
 					assert.Equal(t, context.Canceled, context.Cause(held), "Cause(held) after the panic")
 					assert.Nil(t, h.unlink, "still following ctx through AfterFunc")
-					assert.False(t, h.queued, "still queued on a shared heap")
-					assert.False(t, h.deadline.Stop(), "the deadline still on a shared heap")
-					assert.Nil(t, h.own, "a timer of its own still armed")
+					assert.False(t, h.timed, "still timing the deadline")
+					assert.False(t, h.deadline.Stop(), "the deadline's timer still running")
 					h.Release()
 					assert.Equal(t, context.Canceled, context.Cause(held), "Cause(held) after a second Release")
 				}

@@ -4,24 +4,19 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+
+	"github.com/go-resilience/resilience/internal/clockseam"
 )
 
-// delayTimer times the hedges of one execution on Config.Clock, or, when
-// that is nil, directly on a *time.Timer: the real clock's wrapper would
-// cost an allocation per execution.
-type delayTimer struct {
-	real *time.Timer
-	fake *clock.Timer
-}
+// delayTimer times the hedges of one execution on Config.Clock, which the
+// seam runs as a *time.Timer when it is nil: the real clock's wrapper
+// would cost an allocation per execution.
+type delayTimer struct{ t clockseam.Timer }
 
 // start starts the timer and returns its channel.
 func (t *delayTimer) start(c clock.Clock, d time.Duration) <-chan time.Time {
-	if c == nil {
-		t.real = time.NewTimer(d)
-		return t.real.C
-	}
-	t.fake = c.Timer(d)
-	return t.fake.C
+	t.t = clockseam.Of(c).NewTimer(d)
+	return t.t.C()
 }
 
 // reset restarts the timer for d from now and returns its channel. A
@@ -29,38 +24,15 @@ func (t *delayTimer) start(c clock.Clock, d time.Duration) <-chan time.Time {
 // (Since Go 1.23 a *time.Timer leaves none after Stop, but a program may
 // still ask for the old timers with GODEBUG=asynctimerchan=1.)
 func (t *delayTimer) reset(d time.Duration) <-chan time.Time {
-	c := t.stopAndDrain()
-	if t.real != nil {
-		t.real.Reset(d)
-	} else {
-		t.fake.Reset(d)
-	}
-	return c
-}
-
-func (t *delayTimer) stopAndDrain() <-chan time.Time {
-	var stopped bool
-	var c <-chan time.Time
-	if t.real != nil {
-		stopped, c = t.real.Stop(), t.real.C
-	} else {
-		stopped, c = t.fake.Stop(), t.fake.C
-	}
-	if !stopped {
+	if !t.t.Stop() {
 		select {
-		case <-c:
+		case <-t.t.C():
 		default:
 		}
 	}
-	return c
+	t.t.Reset(d)
+	return t.t.C()
 }
 
 // stop stops the timer, if it was started.
-func (t *delayTimer) stop() {
-	switch {
-	case t.real != nil:
-		t.real.Stop()
-	case t.fake != nil:
-		t.fake.Stop()
-	}
-}
+func (t *delayTimer) stop() { t.t.Stop() }

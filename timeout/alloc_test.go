@@ -21,8 +21,12 @@ import (
 // clock: its own context (1 object) while next never waits on ctx.Done(),
 // and that plus what context.WithDeadlineCause allocates (the context, its
 // cancel func, the timer, the timer's func and Done's channel) once next
-// does.
+// does. Under a parent that can be cancelled, the watch's runtime timer
+// and its func add 2: the price of runtime timers instead of the shared
+// timer heap this package once had (2 allocations and about 0.25µs per
+// call, under 1% of a loopback HTTP request).
 func TestSuccessPathAllocations(t *testing.T) {
+	const watchAllocs = 2 // time.AfterFunc's timer and the method value it calls
 	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	exec := resilience.Compose[int](p)
 	cause := &timeout.ExceededError{Limit: time.Hour}
@@ -53,6 +57,9 @@ func TestSuccessPathAllocations(t *testing.T) {
 		{"cancellable parent, next waits on ctx", cancellable, watching, true},
 	} {
 		want := 1.0
+		if tc.ctx == cancellable {
+			want += watchAllocs
+		}
 		if tc.waits {
 			want += testing.AllocsPerRun(1000, func() {
 				ctx, cancel := context.WithDeadlineCause(tc.ctx, time.Now().Add(time.Hour), cause)
@@ -71,8 +78,12 @@ func TestSuccessPathAllocations(t *testing.T) {
 	// years: a Duration goes to 292) costs what any other does.
 	huge := timeout.New[int](timeout.Config{Timeout: math.MaxInt64})
 	for _, ctx := range []context.Context{context.Background(), cancellable} {
+		want := 1.0
+		if ctx == cancellable {
+			want += watchAllocs
+		}
 		allocs := testing.AllocsPerRun(1000, func() { _, _ = huge.Execute(ctx, quick) })
-		assert.Equal(t, 1.0, allocs, "Execute with the largest Timeout under %v: %v allocs, want 1", ctx, allocs)
+		assert.Equal(t, want, allocs, "Execute with the largest Timeout under %v: %v allocs, want %v", ctx, allocs, want)
 	}
 
 	// A parent deadline that ends first costs nothing at all.

@@ -44,7 +44,7 @@ func BenchmarkExecuteParallel(b *testing.B) {
 }
 
 // BenchmarkExecuteCancellableParent is Execute under a parent that can be
-// cancelled, whose deadline is watched on a shared timer heap.
+// cancelled, whose deadline is watched by a runtime timer.
 func BenchmarkExecuteCancellableParent(b *testing.B) {
 	p := timeout.New[int](timeout.Config{Timeout: time.Hour})
 	fn := func(context.Context) (int, error) { return 1, nil }

@@ -6,10 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/benbjohnson/clock"
-
+	"github.com/go-resilience/resilience/internal/clockseam"
 	"github.com/go-resilience/resilience/internal/ctxkey"
-	"github.com/go-resilience/resilience/internal/timerheap"
 )
 
 // A deadlineCtx is next's ctx: it ends at deadline with cause, as
@@ -29,7 +27,7 @@ import (
 type deadlineCtx struct {
 	*deadlineConfig
 	parent   context.Context
-	deadline time.Time // on the policy's clock (the real one: with a monotonic reading)
+	deadline time.Time // on the policy's clock
 
 	state  atomic.Uint32 // lazy, then made or ended
 	mu     sync.Mutex    // serialises making the context
@@ -39,33 +37,28 @@ type deadlineCtx struct {
 	// watch records the deadline when it comes, if the parent can be
 	// cancelled: nil when nothing but deadlines later than ours can end
 	// what c follows, so that the order of events needs no record.
-	watch *watch
+	watch *clockseam.Timer
 }
 
-// A watchedCtx is a deadlineCtx whose parent can be cancelled, with what
-// makes its context when the deadline comes: in one allocation.
+// A watchedCtx is a deadlineCtx whose parent can be cancelled, with the
+// timer that makes its context when the deadline comes: the two in one
+// allocation (a watchedCtx is 112 bytes, a deadlineCtx 96).
 //
 // Without it, a deadline that passed while nothing looked at ctx, followed
 // by the parent's cancellation, would leave nobody able to tell which came
 // first (context.WithDeadlineCause's timer tells it, by ending ctx at the
-// deadline). The watch costs no allocation of its own (a watchedCtx is
-// 144 bytes, a deadlineCtx 96): a deadline on the real clock is queued on
-// a shared timer heap, which fires for it only if it comes.
+// deadline). The timer is a runtime timer (or the injected clock's), which
+// costs its own allocations; the runtime keeps it in a per-P heap, and
+// Execute stops it when it returns, so it fires only if the deadline comes.
 type watchedCtx struct {
 	deadlineCtx
-	watch watch
-}
-
-// A watch times a deadlineCtx's deadline without making its context.
-type watch struct {
-	entry timerheap.Entry // on a shared heap: the real clock, outside synctest
-	stop  func() bool     // or a timer of its own: an injected clock, or a synctest bubble
+	watch clockseam.Timer
 }
 
 // deadlineConfig is what every deadlineCtx of a policy shares, kept out of
 // the context itself, which is allocated per call.
 type deadlineConfig struct {
-	clock clock.Clock // nil: the real clock, with causes
+	clock clockseam.Clock // the real clock ends next's ctx with cause; an injected one cannot
 
 	// cause ends next's ctx when the timeout fires (real clock) and is
 	// returned when next's error adds nothing to it. It is shared by every
@@ -112,42 +105,19 @@ func (c *deadlineCtx) ctx() context.Context {
 
 // make returns the context that stands for c, and its cancel func.
 func (c *deadlineCtx) make() (context.Context, context.CancelFunc) {
-	link := c.link()
-	if c.clock == nil {
-		return context.WithDeadlineCause(link, c.deadline, c.cause)
-	}
-	if link.Err() != nil {
-		// Ended already, by what it follows: as the context package's
-		// WithDeadline would have it. A clock.Mock's WithDeadline would
-		// report its own deadline if passed, or nothing until a goroutine
-		// of its own ran.
-		return context.WithCancel(link)
-	}
-	return c.clock.WithDeadline(link, c.deadline)
+	return c.clock.WithDeadlineCause(c.link(), c.deadline, c.cause)
 }
 
-// newDeadlineCtx returns next's ctx for a call under parent made at now
-// and ending at deadline: watched if what it follows can be cancelled.
-func (cfg *deadlineConfig) newDeadlineCtx(parent context.Context, now, deadline time.Time) *deadlineCtx {
+// newDeadlineCtx returns next's ctx for a call under parent ending at
+// deadline: watched if what it follows can be cancelled.
+func (cfg *deadlineConfig) newDeadlineCtx(parent context.Context, deadline time.Time) *deadlineCtx {
 	if !cancellable(linkOf(parent)) {
 		return &deadlineCtx{deadlineConfig: cfg, parent: parent, deadline: deadline}
 	}
 	w := &watchedCtx{deadlineCtx: deadlineCtx{deadlineConfig: cfg, parent: parent, deadline: deadline}}
 	c := &w.deadlineCtx
+	w.watch = c.clock.AfterFunc(c.clock.Until(deadline), c.expire)
 	c.watch = &w.watch
-	switch {
-	case c.clock != nil:
-		c.watch.stop = c.clock.AfterFunc(c.clock.Until(deadline), c.Expire).Stop
-	case timerheap.Monotonic(now):
-		// Also a deadline so far off (over about 130 years) that the
-		// sum lost its monotonic reading: the heap reads it on the wall
-		// clock, which is as good centuries ahead.
-		timerheap.Shared().Add(&c.watch.entry, deadline, c)
-	default:
-		// Inside a synctest bubble, whose clock the shared heaps do not
-		// run on.
-		c.watch.stop = time.AfterFunc(time.Until(deadline), c.Expire).Stop
-	}
 	return c
 }
 
@@ -159,18 +129,14 @@ func cancellable(ctx context.Context) bool {
 	return ctx.Value(ctxkey.CancelCtx) != nil || ctx.Done() != nil
 }
 
-// Expire implements timerheap.Expirer: at the deadline, c makes its
-// context, which then ends with c's cause, unless what it follows has
-// already ended; either way the order of the two is on record.
-func (c *deadlineCtx) Expire() { c.ctx() }
+// expire is the watch's: at the deadline, c makes its context, which then
+// ends with c's cause, unless what it follows has already ended; either
+// way the order of the two is on record.
+func (c *deadlineCtx) expire() { c.ctx() }
 
-// passed reports whether the deadline has come on c's clock.
-func (c *deadlineCtx) passed() bool {
-	if c.clock == nil {
-		return time.Until(c.deadline) <= 0 // the monotonic clock alone
-	}
-	return !c.clock.Now().Before(c.deadline)
-}
+// passed reports whether the deadline has come on c's clock (on the real
+// one, reading the monotonic clock alone).
+func (c *deadlineCtx) passed() bool { return c.clock.Until(c.deadline) <= 0 }
 
 // link returns the context the made context follows: the parent, or past
 // any outer timeout's lazy context straight to what that one follows. An
@@ -198,17 +164,13 @@ func (c *deadlineCtx) Follow() (ctxkey.Deadline, bool) {
 	if c.state.Load() != lazy {
 		return ctxkey.Deadline{}, false
 	}
-	return ctxkey.Deadline{Follows: c.link(), At: c.deadline, Cause: c.cause, Clock: c.clock}, true
+	return ctxkey.Deadline{Follows: c.link(), At: c.deadline, Cause: c.cause, Clock: c.clock.Injected()}, true
 }
 
 // end ends c when Execute returns, releasing the timer if one was made.
 func (c *deadlineCtx) end() {
-	if w := c.watch; w != nil {
-		if w.stop != nil {
-			w.stop()
-		} else {
-			w.entry.Stop()
-		}
+	if c.watch != nil {
+		c.watch.Stop()
 	}
 	if c.state.CompareAndSwap(lazy, ended) {
 		return
@@ -222,15 +184,12 @@ func (c *deadlineCtx) end() {
 // rather than by its parent.
 func (c *deadlineCtx) fired() bool {
 	if c.state.Load() == made {
-		if c.clock == nil {
-			return context.Cause(c.made) == error(c.cause)
-		}
-		// A clock's own context carries no cause; and a clock.Mock ends it
-		// on a goroutine of its own, perhaps not yet. The parent's deadline
-		// is later than ours (Execute checked), so a deadline that ended it
-		// was ours.
-		err := c.made.Err()
-		return err == context.DeadlineExceeded || err == nil && c.passed()
+		// The parent's deadline is later than ours (Execute checked), so
+		// a deadline that ended the made context, ours or one it
+		// followed, means ours had come first. (The made context of an
+		// injected clock has no cause to tell ours by, but reads the
+		// clock in Err.)
+		return c.made.Err() == context.DeadlineExceeded
 	}
 	// Nothing made c's context: not even its watch, if it has one, which
 	// makes it when the deadline comes. So if the deadline has passed, it
@@ -261,23 +220,12 @@ func (c *deadlineCtx) Err() error {
 
 // Value answers the context package's own key (asked by context.Cause and
 // when a child is linked) with the made context's answer, and every other
-// key from the parent, which is where the made context would look.
-//
-// Under an injected clock the made context may be the clock's own (a
-// clock.Mock's), not the context package's: then the cancel context it
-// answers with is the parent's, whose cause is not c's, and c answers
-// nil, so that context.Cause reports Err (c carries no cause of its own)
-// and a child is linked as to any other context.
+// key from the parent, which is where the made context would look. (An
+// injected clock's made context answers nil: context.Cause then reports
+// Err, and a child is linked as to any other context.)
 func (c *deadlineCtx) Value(key any) any {
 	if key == ctxkey.CancelCtx {
-		ctx := c.ctx()
-		v := ctx.Value(key)
-		if c.clock != nil {
-			if cc, ok := v.(context.Context); !ok || cc.Done() != ctx.Done() {
-				return nil
-			}
-		}
-		return v
+		return c.ctx().Value(key)
 	}
 	return c.parent.Value(key)
 }

@@ -39,14 +39,15 @@
 // never waits — a computation, a cache lookup, a loop that checks
 // ctx.Err() between steps — costs one small allocation and two clock
 // reads, about a sixth of context.WithDeadlineCause; under a parent that
-// can be cancelled, the allocation is larger and the deadline is queued
-// on a timer shared by many calls, which makes the context only if the
-// deadline comes first, so that which came first is on record. A next
+// can be cancelled, the allocation is larger and a runtime timer (two
+// more allocations) watches the deadline, which makes the context only if
+// the deadline comes first, so that which came first is on record. A next
 // that waits (every network call does) costs what
 // context.WithDeadlineCause costs, plus that allocation. Under a fake
-// clock (clock.NewMock()) the ctx is just as lazy and ends as that clock's
-// WithDeadline would, on mock time, so tests drive the deadline without
-// sleeping; such a ctx carries no cause.
+// clock (clock.NewMock()) the ctx is just as lazy and ends at the deadline
+// on mock time (its Err reads the mock, so it says so as soon as the mock
+// has moved), so tests drive the deadline without sleeping; such a ctx
+// carries no cause.
 //
 // A Policy is immutable and safe for concurrent use by any number of
 // goroutines, and its state does not depend on R.

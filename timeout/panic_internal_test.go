@@ -92,11 +92,7 @@ func TestPanicInAnyCallbackReleasesAndDiscards(t *testing.T) {
 							assert.Error(t, c.made.Err(), "the made context (and its timer) not ended")
 						}
 						if w := c.watch; w != nil {
-							if w.stop != nil {
-								assert.False(t, w.stop(), "the watch's timer still armed")
-							} else {
-								assert.False(t, w.entry.Stop(), "the watch still queued on the shared heap")
-							}
+							assert.False(t, w.Stop(), "the watch's timer still armed")
 						} else {
 							assert.False(t, cancellable, "no watch under a cancellable parent")
 						}

@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/internal/clockseam"
 )
 
 // Config configures a Policy. Timeout is required; every other field's
@@ -30,8 +32,8 @@ type Config struct {
 	// Clock times the deadline. nil means the real clock, under which
 	// next's ctx behaves as one made by context.WithDeadlineCause (its
 	// cause an *ExceededError once the timeout fired). Any other clock
-	// ends next's ctx as its WithDeadline would (a clock.Mock on mock
-	// time); that ctx carries no cause of its own (context.Cause reports
+	// ends next's ctx at the deadline on that clock's time (a clock.Mock's:
+	// once the mock has moved to it); that ctx carries no cause of its own (context.Cause reports
 	// its Err, not the parent's cause). Either way the ctx is
 	// made only when something waits on it (see the package
 	// documentation).
@@ -79,7 +81,7 @@ func New[R any](cfg Config) *Policy[R] {
 		onTimeout: cfg.OnTimeout,
 		observer:  cfg.Observer,
 		deadlineConfig: deadlineConfig{
-			clock: cfg.Clock,
+			clock: clockseam.Of(cfg.Clock),
 			cause: &ExceededError{Limit: cfg.Timeout},
 		},
 	}
@@ -105,14 +107,13 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		var zero R
 		return zero, err
 	}
-	now := p.now()
-	deadline := now.Add(p.timeout)
+	deadline := p.clock.Now().Add(p.timeout)
 	if d, ok := ctx.Deadline(); ok && !d.After(deadline) {
 		// ctx ends first: our deadline could never be the one that fires,
 		// so spare the timer and let ctx's outcome pass through.
 		return rest.Call(ctx, fn)
 	}
-	tctx := p.newDeadlineCtx(ctx, now, deadline)
+	tctx := p.newDeadlineCtx(ctx, deadline)
 	// Ended on every way out, a panic in next included.
 	defer tctx.end()
 	r, err := rest.Call(tctx, fn)
@@ -120,13 +121,6 @@ func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R],
 		return r, err
 	}
 	return p.exceeded(ctx, deadline, r, err)
-}
-
-func (p *Policy[R]) now() time.Time {
-	if p.clock == nil {
-		return time.Now()
-	}
-	return p.clock.Now()
 }
 
 // exceeded builds the outcome of a call whose timeout passed first: the
@@ -140,7 +134,7 @@ func (p *Policy[R]) exceeded(ctx context.Context, deadline time.Time, r R, err e
 	}
 	if p.onTimeout != nil {
 		// The timeout has passed, whatever a clock moved back says.
-		elapsed := max(p.now().Sub(deadline.Add(-p.timeout)), p.timeout)
+		elapsed := max(p.clock.Since(deadline.Add(-p.timeout)), p.timeout)
 		p.onTimeout(Event{Timeout: p.timeout, Elapsed: elapsed, Err: out})
 	}
 	if resilience.Observing(p.observer) {

@@ -3,8 +3,8 @@ package timeout
 import (
 	"context"
 	"errors"
-	"runtime"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unsafe"
 
@@ -13,39 +13,37 @@ import (
 )
 
 // What the fast path allocates is one deadlineCtx; a watchedCtx, under a
-// parent that can be cancelled. Their size classes are the figures the
-// allocation guards do not see.
+// parent that can be cancelled, besides the watch's timer. Their size
+// classes are the figures the allocation guards do not see.
 func TestDeadlineCtxSizes(t *testing.T) {
 	assert.LessOrEqual(t, unsafe.Sizeof(deadlineCtx{}), uintptr(96), "deadlineCtx: one 96-byte allocation")
-	assert.LessOrEqual(t, unsafe.Sizeof(watchedCtx{}), uintptr(144), "watchedCtx: one 144-byte allocation")
+	assert.LessOrEqual(t, unsafe.Sizeof(watchedCtx{}), uintptr(112), "watchedCtx: one 112-byte allocation")
 }
 
-// Outside a synctest bubble, the deadline of a ctx whose parent can be
-// cancelled is queued on a shared timer heap; when it comes, the context
-// is made and ends with our cause, so a cancellation that follows does
-// not change what it reports. Nothing here sleeps: the test waits for the
-// heap to make the context, which it does 1ms after the start.
-func TestWatchOnTheSharedHeapRecordsTheDeadline(t *testing.T) {
-	p := New[int](Config{Timeout: time.Millisecond})
-	parent, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	var err, cause error
-	_, got := p.Execute(parent, func(ctx context.Context) (int, error) {
-		c := ctx.(*deadlineCtx)
-		require.NotNil(t, c.watch, "a cancellable parent's ctx is watched")
-		require.Nil(t, c.watch.stop, "watched by a timer of its own, not on a shared heap")
-		bound := time.Now().Add(10 * time.Second)
-		for c.state.Load() == lazy && time.Now().Before(bound) {
-			runtime.Gosched()
-		}
-		require.Equal(t, uint32(made), c.state.Load(), "the heap did not make the context at the deadline")
-		cancel(errors.New("too late"))
-		err, cause = ctx.Err(), context.Cause(ctx)
-		return 1, nil
+// The deadline of a ctx whose parent can be cancelled is watched: when it
+// comes, the context is made and ends with our cause, so a cancellation
+// that follows does not change what it reports. In a bubble, so that the
+// watch's timer fires when every goroutine waits.
+func TestWatchRecordsTheDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New[int](Config{Timeout: time.Millisecond})
+		parent, cancel := context.WithCancelCause(context.Background())
+		defer cancel(nil)
+		var err, cause error
+		_, got := p.Execute(parent, func(ctx context.Context) (int, error) {
+			c := ctx.(*deadlineCtx)
+			require.NotNil(t, c.watch, "a cancellable parent's ctx is watched")
+			time.Sleep(time.Millisecond) // the bubble's clock: the deadline comes
+			synctest.Wait()              // and the watch has made the context
+			require.Equal(t, uint32(made), c.state.Load(), "the watch did not make the context at the deadline")
+			cancel(errors.New("too late"))
+			err, cause = ctx.Err(), context.Cause(ctx)
+			return 1, nil
+		})
+		assert.Equal(t, context.DeadlineExceeded, err)
+		assert.Same(t, p.cause, cause)
+		assert.ErrorIs(t, got, ErrExceeded)
 	})
-	assert.Equal(t, context.DeadlineExceeded, err)
-	assert.Same(t, p.cause, cause)
-	assert.ErrorIs(t, got, ErrExceeded)
 }
 
 func TestWatchStoppedWhenExecuteReturns(t *testing.T) {
@@ -65,7 +63,7 @@ func TestWatchStoppedWhenExecuteReturns(t *testing.T) {
 			})
 		}()
 		require.NotNil(t, c.watch)
-		assert.False(t, c.watch.entry.Stop(), "panics=%v: the deadline is still queued after Execute returned", panics)
+		assert.False(t, c.watch.Stop(), "panics=%v: the watch's timer still running after Execute returned", panics)
 	}
 }
 

@@ -8,30 +8,25 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+
+	"github.com/go-resilience/resilience/internal/clockseam"
 )
 
-// A Clock is a clock.Clock and the start its readings are measured from.
-// The zero Clock is not usable; make one with New.
+// A Clock is a policy's clock and the start its readings are measured
+// from. The zero Clock is not usable; make one with New.
 type Clock struct {
-	fake  clock.Clock // nil: the real clock
+	clock clockseam.Clock
 	start time.Time
 }
 
 // New returns c read from now on. A nil c is the real clock.
 func New(c clock.Clock) Clock {
-	if c == nil {
-		return Clock{start: time.Now()}
-	}
-	return Clock{fake: c, start: c.Now()}
+	seam := clockseam.Of(c)
+	return Clock{clock: seam, start: seam.Now()}
 }
 
 // Start returns the time New read.
 func (c Clock) Start() time.Time { return c.start }
 
 // Elapsed returns the time since the start.
-func (c Clock) Elapsed() time.Duration {
-	if c.fake == nil {
-		return time.Since(c.start) // the monotonic clock alone
-	}
-	return c.fake.Now().Sub(c.start)
-}
+func (c Clock) Elapsed() time.Duration { return c.clock.Since(c.start) }
