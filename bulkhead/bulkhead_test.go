@@ -3,7 +3,6 @@ package bulkhead_test
 import (
 	"context"
 	"errors"
-	"github.com/go-resilience/resilience/internal/testkit"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/bulkhead"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 func ok(context.Context) (int, error) { return 1, nil }
@@ -38,7 +38,7 @@ func TestExecutePassesOutcomeThrough(t *testing.T) {
 }
 
 func TestExecuteRejectsAtOnceWhenFull(t *testing.T) {
-	rec := &testkit.Events{}
+	rec := &resiliencetest.Events{}
 	var hooked []error
 	b := bulkhead.New[int](bulkhead.Config{
 		Name: "db", MaxConcurrent: 1, Observer: rec,
@@ -149,7 +149,7 @@ func TestMaxWaitFollowsTheClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		realStart := time.Now() // the bubble's fake time
 		mock := clock.NewMock()
-		rec := &testkit.Events{}
+		rec := &resiliencetest.Events{}
 		var hooked atomic.Int32
 		b := bulkhead.New[int](bulkhead.Config{
 			MaxConcurrent: 1, MaxWait: time.Second, Clock: mock, Observer: rec,
@@ -205,7 +205,7 @@ func TestMaxWaitWithRealClock(t *testing.T) {
 func TestWaiterGetsPermitWhenReleased(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mock := clock.NewMock()
-		rec := &testkit.Events{}
+		rec := &resiliencetest.Events{}
 		var waited []time.Duration
 		b := bulkhead.New[int](bulkhead.Config{
 			Name: "svc", MaxConcurrent: 1, MaxWait: time.Second, Clock: mock, Observer: rec,

@@ -3,7 +3,6 @@ package circuitbreaker_test
 import (
 	"context"
 	"errors"
-	"github.com/go-resilience/resilience/internal/testkit"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/circuitbreaker"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 func TestForceOpen(t *testing.T) {
@@ -139,7 +139,7 @@ func TestPanickingOnStateChangeDoesNotStopLaterAnnouncements(t *testing.T) {
 
 func TestEvents(t *testing.T) {
 	clk := newMock()
-	rec := &testkit.Events{}
+	rec := &resiliencetest.Events{}
 	b := tripped(t, circuitbreaker.Config[int]{Name: "db", OpenDelay: time.Second, Clock: clk, Observer: rec})
 	err := run(b, false)
 	clk.Add(time.Second)
@@ -159,7 +159,7 @@ func TestEvents(t *testing.T) {
 }
 
 func TestEventsGoToTheProcessObserver(t *testing.T) {
-	rec := &testkit.Events{}
+	rec := &resiliencetest.Events{}
 	resilience.SetObserver(rec)
 	defer resilience.SetObserver(nil)
 	b := circuitbreaker.New(circuitbreaker.Config[int]{Clock: newMock()})

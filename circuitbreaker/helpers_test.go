@@ -81,6 +81,9 @@ func openErr(t *testing.T, err error) *circuitbreaker.OpenError {
 
 // fakeClock is a clock.Clock whose Now is set by the test and that, unlike
 // clock.Mock, does not sleep when moved: the breaker only reads Now.
+// Not resiliencetest.Clock: the model and concurrency tests move it from
+// many goroutines millions of times, and its nil clock.Clock makes any
+// other call the breaker might start (a timer) fail the test at once.
 type fakeClock struct {
 	clock.Clock // nil: the breaker must call nothing else
 	ns          atomic.Int64

@@ -12,7 +12,7 @@ import (
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/circuitbreaker"
-	"github.com/go-resilience/resilience/internal/testkit"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 // A panic in a callback that classifies or opens on a half-open trial's
@@ -297,7 +297,7 @@ func toHalfOpenStale(b *circuitbreaker.Breaker[int], clk *clock.Mock) {
 // change whose OnStateChange panicked.
 func TestPanickingOnStateChangeStillAnnouncesEveryChange(t *testing.T) {
 	var ch changes
-	rec := &testkit.Events{}
+	rec := &resiliencetest.Events{}
 	var b *circuitbreaker.Breaker[int]
 	b = circuitbreaker.New(circuitbreaker.Config[int]{
 		ConsecutiveFailures: 1, Clock: newMock(), Observer: rec,

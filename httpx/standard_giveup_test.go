@@ -11,13 +11,13 @@ import (
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/httpx"
-	"github.com/go-resilience/resilience/internal/testkit"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 // advance moves clk by each delay the code under test waits on it, until
 // the test ends; it returns a pointer to the delays seen so far, to read
 // between requests.
-func advance(t *testing.T, clk testkit.ParkClock) func() []time.Duration {
+func advance(t *testing.T, clk *resiliencetest.Clock) func() []time.Duration {
 	got := make(chan []time.Duration)
 	ask := make(chan struct{})
 	stop := make(chan struct{})
@@ -27,7 +27,7 @@ func advance(t *testing.T, clk testkit.ParkClock) func() []time.Duration {
 		var delays []time.Duration
 		for {
 			select {
-			case d := <-clk.Parked:
+			case d := <-clk.Waits():
 				delays = append(delays, d)
 				clk.Add(d)
 			case <-ask:
@@ -59,8 +59,8 @@ func TestStandardGivesUpOnARetryAfterAboveTheCapWithAnEventThatSaysSo(t *testing
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("later"))
 	})
-	rec := &testkit.Events{}
-	tr := httpx.Standard(httpx.StandardConfig{Next: newCounting(t), TotalTimeout: -1, Observer: rec, Clock: testkit.NewParkClock()})
+	rec := &resiliencetest.Events{}
+	tr := httpx.Standard(httpx.StandardConfig{Next: newCounting(t), TotalTimeout: -1, Observer: rec, Clock: resiliencetest.NewClock()})
 
 	resp, err := tr.RoundTrip(mustRequest(t, http.MethodGet, up.URL, nil))
 	require.NoError(t, err, "giving up returns the response")
@@ -74,8 +74,8 @@ func TestStandardGivesUpOnARetryAfterAboveTheCapWithAnEventThatSaysSo(t *testing
 func TestStandardAroundAnOpenBreakerReturnsTheLast500WithoutWaiting(t *testing.T) {
 	up := newUpstream(t, statuses(http.StatusInternalServerError))
 	inner := newCounting(t)
-	clk := testkit.NewParkClock()
-	rec := &testkit.Events{}
+	clk := resiliencetest.NewClock()
+	rec := &resiliencetest.Events{}
 	// Three attempts a request and a count window, so that the arithmetic
 	// below does not depend on the preset's numbers: the breaker opens on
 	// the 20th failed call, the second attempt of the 7th request, after

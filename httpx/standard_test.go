@@ -15,7 +15,7 @@ import (
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/httpx"
-	"github.com/go-resilience/resilience/internal/testkit"
+	"github.com/go-resilience/resilience/resiliencetest"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -59,13 +59,13 @@ func TestStandardHonoursRetryAfter(t *testing.T) {
 				}
 				w.Write([]byte("ok"))
 			})
-			clk := testkit.NewParkClock()
+			clk := resiliencetest.NewClock()
 			inner := newCounting(t)
 			tr := httpx.Standard(httpx.StandardConfig{Next: inner, Backoff: retry.Constant(250 * time.Millisecond), Clock: clk})
 
 			done := roundTripAsync(tr, mustRequest(t, http.MethodGet, up.URL, nil))
 			if tt.want > 0 {
-				d := <-clk.Parked
+				d := <-clk.Waits()
 				assert.Equal(t, tt.want, d, "delay before the retry")
 				clk.Add(d)
 			}
@@ -85,7 +85,7 @@ func TestStandardGivesUpWhenRetryAfterPassesTotalTimeout(t *testing.T) {
 		w.Write([]byte("slow down"))
 	})
 	inner := newCounting(t)
-	tr := httpx.Standard(httpx.StandardConfig{Next: inner, Clock: testkit.NewParkClock()})
+	tr := httpx.Standard(httpx.StandardConfig{Next: inner, Clock: resiliencetest.NewClock()})
 
 	resp, err := tr.RoundTrip(mustRequest(t, http.MethodGet, up.URL, nil))
 	require.NoError(t, err, "giving up returns the response")
@@ -114,11 +114,11 @@ func TestStandardCapsRetryAfter(t *testing.T) {
 				}
 				w.WriteHeader(http.StatusOK)
 			})
-			clk := testkit.NewParkClock()
+			clk := resiliencetest.NewClock()
 			tt.cfg.Next, tt.cfg.Clock = newCounting(t), clk
 			done := roundTripAsync(httpx.Standard(tt.cfg), mustRequest(t, http.MethodGet, up.URL, nil))
 			if tt.hits == 2 {
-				assert.Equal(t, 45*time.Second, <-clk.Parked)
+				assert.Equal(t, 45*time.Second, <-clk.Waits())
 				clk.Add(45 * time.Second)
 			}
 			o := <-done
@@ -159,7 +159,7 @@ func TestStandardAttemptTimeoutBoundsHeadersOnly(t *testing.T) {
 		<-release // the body is slower than any timer of the stack
 		w.Write([]byte("tail"))
 	})
-	clk := testkit.NewParkClock()
+	clk := resiliencetest.NewClock()
 	tr := httpx.Standard(httpx.StandardConfig{Next: newCounting(t), Backoff: retry.Constant(0), Clock: clk})
 
 	done := roundTripAsync(tr, mustRequest(t, http.MethodGet, up.URL, nil))
@@ -277,7 +277,7 @@ func closedAddr(t *testing.T) string {
 // jitter draws: 5 attempts, delays with equal jitter that add up to at
 // least 3.75s.
 func TestStandardRetriesOutlastARefusedBlip(t *testing.T) {
-	clk := testkit.NewParkClock()
+	clk := resiliencetest.NewClock()
 	inner := newCounting(t)
 	tr := httpx.Standard(httpx.StandardConfig{Next: inner, Clock: clk})
 
@@ -287,7 +287,7 @@ func TestStandardRetriesOutlastARefusedBlip(t *testing.T) {
 	for i, base := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second} {
 		var d time.Duration
 		select {
-		case d = <-clk.Parked:
+		case d = <-clk.Waits():
 		case o = <-done:
 			t.Fatalf("gave up after %d delays (%v in all): %v", i, total, o.err)
 		}

@@ -11,7 +11,9 @@ import (
 
 // manualClock is a clock.Clock whose Now is set by hand, without the
 // real-time pauses of clock.Mock; only Now is implemented, which is all
-// Allow and Reserve read.
+// Allow and Reserve read. Not resiliencetest.Clock: the fuzzer sets the
+// time by hand at every step, and a limiter that started a timer should
+// panic on the nil clock.Clock, not wait.
 type manualClock struct {
 	clock.Clock
 	now time.Time

@@ -3,7 +3,6 @@ package ratelimit_test
 import (
 	"context"
 	"errors"
-	"github.com/go-resilience/resilience/internal/testkit"
 	"math"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/ratelimit"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 func ok(context.Context) (int, error) { return 1, nil }
@@ -95,7 +95,7 @@ func TestLargestBurst(t *testing.T) {
 
 func TestRejectionRetryAfter(t *testing.T) {
 	mock := clock.NewMock()
-	rec := &testkit.Events{}
+	rec := &resiliencetest.Events{}
 	var hooked []error
 	l := ratelimit.New[int](ratelimit.Config{
 		Name: "api", Rate: 2, Burst: 2, Clock: mock, Observer: rec, // a token per 500ms

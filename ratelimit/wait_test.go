@@ -2,7 +2,6 @@ package ratelimit_test
 
 import (
 	"context"
-	"github.com/go-resilience/resilience/internal/testkit"
 	"runtime"
 	"slices"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/ratelimit"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 // notYet fails the test if done already holds a result.
@@ -33,7 +33,7 @@ func TestMaxWaitWaitsThenAdmits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		realStart := time.Now() // the bubble's fake time
 		mock := clock.NewMock()
-		rec := &testkit.Events{}
+		rec := &resiliencetest.Events{}
 		l := ratelimit.New[int](ratelimit.Config{
 			Name: "api", Rate: 1, MaxWait: 2 * time.Second, Clock: mock, Observer: rec,
 			OnRejected: func(context.Context, error) { t.Error("OnRejected called for an admitted wait") },

@@ -7,12 +7,12 @@ package retry_test
 
 import (
 	"context"
-	"github.com/go-resilience/resilience/internal/testkit"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/resiliencetest"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -22,7 +22,7 @@ func TestFirstSuccessAllocatesNothing(t *testing.T) {
 	full := retry.New(retry.Config[int]{
 		Name:      "full",
 		Budget:    &fakeBudget{allow: 1},
-		Observer:  &testkit.Events{},
+		Observer:  &resiliencetest.Events{},
 		FailureIf: func(_ int, err error) bool { return err != nil },
 		AbortIf:   func(int, error) bool { return false },
 		OnRetry:   func(retry.Event[int]) {},

@@ -2,7 +2,6 @@ package retry_test
 
 import (
 	"context"
-	"github.com/go-resilience/resilience/internal/testkit"
 	"testing"
 	"time"
 
@@ -11,11 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/resiliencetest"
 	"github.com/go-resilience/resilience/retry"
 )
 
 func TestObserverEvents(t *testing.T) {
-	rec := &testkit.Events{}
+	rec := &resiliencetest.Events{}
 	mock := clock.NewMock()
 	cfg := retry.Config[int]{Name: "db", MaxAttempts: 3, Backoff: retry.Constant(0), Observer: rec, Clock: mock}
 	fn, _ := script(func(n int) (int, error) {
@@ -32,7 +32,7 @@ func TestObserverEvents(t *testing.T) {
 }
 
 func TestProcessWideObserver(t *testing.T) {
-	rec := &testkit.Events{}
+	rec := &resiliencetest.Events{}
 	resilience.SetObserver(rec)
 	defer resilience.SetObserver(nil)
 	fn, _ := failing(2)
@@ -48,7 +48,7 @@ func TestObserverSetDuringTheLoop(t *testing.T) {
 	// in for the start.
 	defer resilience.SetObserver(nil)
 	mock := clock.NewMock()
-	rec := &testkit.Events{}
+	rec := &resiliencetest.Events{}
 	fn, _ := script(func(n int) (int, error) {
 		mock.Add(time.Second)
 		resilience.SetObserver(rec)
@@ -65,7 +65,7 @@ func TestObserverSetDuringTheLoop(t *testing.T) {
 
 	// Giving up after one attempt, the loop was never timed.
 	resilience.SetObserver(nil)
-	rec = &testkit.Events{}
+	rec = &resiliencetest.Events{}
 	cfg.MaxAttempts = 1
 	_, _ = retry.New(cfg).Execute(context.Background(), fn)
 	want = []resilience.Event{{Policy: "retry", Kind: resilience.EventExhausted, Attempt: 1, Err: errBoom, Reason: resilience.ReasonAttempts}}

@@ -12,6 +12,7 @@ import (
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/internal/testkit"
+	"github.com/go-resilience/resilience/resiliencetest"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -77,7 +78,7 @@ func TestEveryGiveUpEmitsOneExhaustedEventWithItsReason(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &testkit.Events{}
+			rec := &resiliencetest.Events{}
 			s := &setup{
 				cfg:   &retry.Config[int]{MaxAttempts: 2, Backoff: retry.Constant(2 * time.Second), Observer: rec},
 				clock: newNoWaitClock(),
@@ -200,7 +201,7 @@ func TestMaxRejectionWaitWaitsOutARejectionThatFits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &testkit.Events{}
+			rec := &resiliencetest.Events{}
 			clk := newNoWaitClock()
 			fn, calls := script(func(n int) (int, error) {
 				if n == 1 {
@@ -231,7 +232,7 @@ func TestMaxRejectionWaitWaitsOutARejectionThatFits(t *testing.T) {
 
 func TestRetryAroundABreakerReturnsTheFailureThatOpenedIt(t *testing.T) {
 	clk := newNoWaitClock()
-	rec := &testkit.Events{}
+	rec := &resiliencetest.Events{}
 	exec := resilience.Compose(
 		retry.New(retry.Config[int]{MaxAttempts: 5, Backoff: retry.Constant(time.Second), Clock: clk, Observer: rec}),
 		circuitbreaker.New(circuitbreaker.Config[int]{ConsecutiveFailures: 2, OpenDelay: 30 * time.Second, Clock: clk}),

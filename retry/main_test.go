@@ -62,7 +62,9 @@ func (b *fakeBudget) AllowRetry() error {
 
 // noWaitClock is a mock clock whose timers fire at once. It records the
 // duration of each timer asked for, so that a test can tell whether the
-// policy would have waited, without hanging if it would.
+// policy would have waited, without hanging if it would. Not
+// resiliencetest.Clock, whose timers wait until the test moves the clock:
+// these tests check that no wait starts, and must not hang if one does.
 type noWaitClock struct {
 	*clock.Mock
 	timers *[]time.Duration

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/go-resilience/resilience/internal/testkit"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/resiliencetest"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -309,7 +309,7 @@ func TestMaxDurationWaitsOnTheClock(t *testing.T) {
 		{5 * time.Second, 2}, // 3s + 3s > 5s: no second delay
 		{6 * time.Second, 3}, // 3s + 3s = 6s: the third attempt starts at 6s
 	} {
-		pc := testkit.NewParkClock()
+		pc := resiliencetest.NewClock()
 		cfg := retry.Config[int]{MaxAttempts: 3, MaxDuration: tt.maxDuration, Backoff: retry.Constant(3 * time.Second), Clock: pc}
 		fn, calls := failing(0)
 		done := make(chan error, 1)
@@ -321,7 +321,7 @@ func TestMaxDurationWaitsOnTheClock(t *testing.T) {
 	wait:
 		for {
 			select {
-			case d := <-pc.Parked:
+			case d := <-pc.Waits():
 				pc.Add(d)
 			case err = <-done:
 				break wait

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -117,18 +116,4 @@ func TestRateOK(t *testing.T) {
 			t.Errorf("RateOK(%v) = %v, want %v", f, got, want)
 		}
 	}
-}
-
-func TestParkClock(t *testing.T) {
-	c := testkit.NewParkClock()
-	done := make(chan struct{})
-	go func() {
-		<-c.Timer(time.Second).C
-		close(done)
-	}()
-	if d := <-c.Parked; d != time.Second {
-		t.Fatalf("Parked = %v, want 1s", d)
-	}
-	c.Add(time.Second)
-	<-done
 }
