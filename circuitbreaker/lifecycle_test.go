@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-resilience/resilience/circuitbreaker"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 // tripped returns a breaker that opens on the first failure, and opens it.
@@ -17,8 +18,7 @@ func tripped(t *testing.T, cfg circuitbreaker.Config[int]) *circuitbreaker.Break
 	t.Helper()
 	cfg.ConsecutiveFailures = 1
 	b := circuitbreaker.New(cfg)
-	require.ErrorIs(t, run(b, true), errBoom)
-	require.Equal(t, circuitbreaker.Open, b.State(), "State after the tripping failure")
+	resiliencetest.Trip(t, b, errBoom)
 	return b
 }
 
