@@ -77,6 +77,7 @@ var knownImports = map[string]string{
 	"hedge":          "github.com/go-resilience/resilience/hedge",
 	"httpx":          "github.com/go-resilience/resilience/httpx",
 	"ratelimit":      "github.com/go-resilience/resilience/ratelimit",
+	"resiliencetest": "github.com/go-resilience/resilience/resiliencetest",
 	"retry":          "github.com/go-resilience/resilience/retry",
 	"timeout":        "github.com/go-resilience/resilience/timeout",
 
