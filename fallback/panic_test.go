@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/fallback"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 // A panicValue is what a callback of the panic table panics with: a
@@ -113,14 +114,15 @@ func TestPanicInAnyCallbackDiscardsEveryDroppedResult(t *testing.T) {
 					Fallback: h.fallback, FailureIf: h.failureIf, OnFallback: h.onFallback, Observer: h.observer,
 				})
 			}
-			var discarded []int
-			ctx := resilience.WithDiscard(context.Background(), func(r int) { discarded = append(discarded, r) })
+			var discards resiliencetest.Discards[int]
+			ctx := discards.Context(context.Background())
 			got := func() (v any) {
 				defer func() { v = recover() }()
 				_, _ = resilience.Compose[int](p).Execute(ctx, h.next)
 				return nil
 			}()
 			assert.Same(t, want, got, "the panic value reaching the caller")
+			discarded := discards.All()
 			slices.Sort(discarded)
 			assert.Equal(t, tt.discards, discarded, "results discarded, each once")
 		})

@@ -17,6 +17,7 @@ import (
 	"github.com/go-resilience/resilience/circuitbreaker"
 	"github.com/go-resilience/resilience/fallback"
 	"github.com/go-resilience/resilience/hedge"
+	"github.com/go-resilience/resilience/resiliencetest"
 	"github.com/go-resilience/resilience/retry"
 	"github.com/go-resilience/resilience/timeout"
 )
@@ -114,15 +115,15 @@ func TestBadInputFnIgnoresContext(t *testing.T) {
 	}
 	t.Run("timeout", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			var discarded []int
-			ctx := resilience.WithDiscard(context.Background(), func(r int) { discarded = append(discarded, r) })
+			var discards resiliencetest.Discards[int]
+			ctx := discards.Context(context.Background())
 			p := timeout.New[int](timeout.Config{Timeout: 100 * time.Millisecond})
 			start := time.Now()
 			r, err := p.Execute(ctx, stubborn(time.Second, 9))
 			assert.Equal(t, time.Second, time.Since(start), "Execute returns when fn does")
 			require.ErrorIs(t, err, timeout.ErrExceeded, "the late value does not count")
 			assert.Zero(t, r)
-			assert.Equal(t, []int{9}, discarded, "the late value is discarded")
+			assert.Equal(t, []int{9}, discards.All(), "the late value is discarded")
 		})
 	})
 	t.Run("bulkhead", func(t *testing.T) {

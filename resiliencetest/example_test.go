@@ -91,3 +91,15 @@ func ExampleEvents() {
 	// retry retry
 	// retry exhausted
 }
+
+func ExampleDiscards() {
+	var dropped resiliencetest.Discards[int]
+	rt := retry.New(retry.Config[int]{MaxAttempts: 3, Backoff: retry.Constant(0)})
+	attempt := 0
+	r, err := rt.Execute(dropped.Context(context.Background()), func(context.Context) (int, error) {
+		attempt++
+		return attempt, errors.New("down") // each result but the last is dropped for a retry
+	})
+	fmt.Println(r, errors.Is(err, retry.ErrExhausted), dropped.All())
+	// Output: 3 true [1 2]
+}

@@ -131,8 +131,8 @@ func TestAFailureThatLeftTheNextAttemptRejectedEndsTheRetryBeforeItWaits(t *test
 		}
 		return n, errBoom
 	})
-	var discarded []int
-	ctx := resilience.WithDiscard(context.Background(), func(r int) { discarded = append(discarded, r) })
+	var discards resiliencetest.Discards[int]
+	ctx := discards.Context(context.Background())
 	cfg := retry.Config[int]{MaxAttempts: 5, Backoff: retry.Constant(10 * time.Millisecond), Clock: clk}
 	r, err := retry.New(cfg).Execute(ctx, fn)
 
@@ -142,7 +142,7 @@ func TestAFailureThatLeftTheNextAttemptRejectedEndsTheRetryBeforeItWaits(t *test
 	assert.ErrorIs(t, err, rejection, "the rejection")
 	assert.Equal(t, 2, *calls, "calls")
 	assert.Equal(t, []time.Duration{10 * time.Millisecond}, *clk.timers, "waited: the delay after attempt 1 only")
-	assert.Equal(t, []int{1}, discarded, "discarded")
+	assert.Equal(t, []int{1}, discards.All(), "discarded")
 }
 
 func TestARefusedAttemptIsNotAnOutcome(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/resiliencetest"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -134,8 +135,8 @@ func TestPanicInAnyCallbackPropagatesAndDiscardsWhatWasProduced(t *testing.T) {
 				}
 				return attempt, errBoom
 			}
-			var discarded []int
-			ctx = resilience.WithDiscard(ctx, func(r int) { discarded = append(discarded, r) })
+			var discards resiliencetest.Discards[int]
+			ctx = discards.Context(ctx)
 
 			got := func() (recovered any) {
 				defer func() { recovered = recover() }()
@@ -151,6 +152,7 @@ func TestPanicInAnyCallbackPropagatesAndDiscardsWhatWasProduced(t *testing.T) {
 				}
 				produced = append(produced, n)
 			}
+			discarded := discards.All()
 			slices.Sort(discarded)
 			assert.Equal(t, produced, discarded, "results discarded: each produced result exactly once")
 		})

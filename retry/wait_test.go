@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/resiliencetest"
 	"github.com/go-resilience/resilience/retry"
 )
 
@@ -45,8 +45,8 @@ func TestCancelDuringWaitReturnsAtOnce(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			ctx, cancel := context.WithCancelCause(context.Background())
 			defer cancel(nil)
-			var discarded []int
-			ctx = resilience.WithDiscard(ctx, func(r int) { discarded = append(discarded, r) })
+			var discards resiliencetest.Discards[int]
+			ctx = discards.Context(ctx)
 			retrying := make(chan struct{})
 			cfg := retry.Config[int]{
 				MaxAttempts: 3,
@@ -63,7 +63,7 @@ func TestCancelDuringWaitReturnsAtOnce(t *testing.T) {
 			r, err := retry.New(cfg).Execute(ctx, fn)
 			assert.ErrorIs(t, err, tt.wantErr, "%s: err", tt.name)
 			assert.Zero(t, r, "%s: the result was discarded, so none is returned", tt.name)
-			assert.Equal(t, []int{1}, discarded, "%s: discarded", tt.name)
+			assert.Equal(t, []int{1}, discards.All(), "%s: discarded", tt.name)
 			assert.Equal(t, 1, *calls, "%s: calls", tt.name)
 			assert.Zero(t, time.Since(start), "%s: time waited", tt.name)
 		})
