@@ -7,6 +7,9 @@ import (
 	"github.com/benbjohnson/clock"
 )
 
+// Clock is a clock.Clock: the policies take it as their Config.Clock.
+var _ clock.Clock = (*Clock)(nil)
+
 // waitsBuffered is how many waits Clock keeps for the test to read; the
 // next one blocks the code that starts it until the test reads one, so
 // that no wait is lost.
