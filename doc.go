@@ -28,6 +28,9 @@
 //     neither a success nor a failure (a success is one, whatever became of
 //     ctx); a deadline, a timeout policy's included, is a failure.
 //   - [Permanent] marks an error no policy retries or hedges.
+//   - What counts as a failure is each policy's FailureIf (err != nil by
+//     default), or said once for a whole stack with [ComposeWith]; a
+//     policy's own FailureIf wins.
 //   - A panic in fn propagates unchanged; every policy it crosses releases
 //     what it held and counts the call as a failure.
 //   - Events of every policy reach one [Observer] (see [SetObserver]).

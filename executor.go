@@ -23,6 +23,8 @@ type Executor[R any] struct {
 	head     Chained[R] // chain's first policy when it is Chained: called directly
 	err      error      // a nil policy given to Compose, reported by Execute
 
+	failureIf func(r R, err error) bool // the stack's, from ComposeWith; nil for none
+
 	// runs recycles the adapters that make Run's functions Funcs. Reuse is
 	// safe because a Policy never calls next after its Execute returned.
 	runs sync.Pool

@@ -83,9 +83,11 @@ type Config[R any] struct {
 	// 0 = no limit: a half-open period lasts until its trials settle.
 	HalfOpenMaxWait time.Duration
 
-	// FailureIf classifies an outcome. nil = err != nil. A panic is always
-	// a failure, and so is an outcome FailureIf panics on (the panic goes
-	// on).
+	// FailureIf classifies an outcome. nil = the FailureIf of the stack the
+	// breaker is composed in (resilience.ComposeWith; see WithStackFailureIf
+	// for a breaker shared by stacks), and err != nil without one. A panic
+	// is always a failure, and so is an outcome FailureIf panics on (the
+	// panic goes on).
 	FailureIf func(r R, err error) bool
 	// IgnoreIf picks the outcomes that count neither way, as one that failed
 	// after its caller cancelled ctx does: the window does not record it,

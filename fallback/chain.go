@@ -21,7 +21,8 @@ type ChainConfig[R any] struct {
 	Alternatives []resilience.Func[R]
 
 	// FailureIf reports whether an outcome (of next or of an alternative)
-	// is a failure. nil means err != nil.
+	// is a failure. nil means the FailureIf of the stack the policy is
+	// composed in (resilience.ComposeWith), and err != nil without one.
 	FailureIf func(r R, err error) bool
 
 	// OnFallback, if set, is called before each alternative runs, with the

@@ -24,7 +24,8 @@ type Config[R any] struct {
 	Fallback func(ctx context.Context, r R, err error) (R, error)
 
 	// FailureIf reports whether an outcome of next is a failure to replace.
-	// nil means err != nil.
+	// nil means the FailureIf of the stack the policy is composed in
+	// (resilience.ComposeWith), and err != nil without one.
 	FailureIf func(r R, err error) bool
 
 	// OnFallback, if set, is called before Fallback runs, with the failed

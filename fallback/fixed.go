@@ -7,7 +7,8 @@ import (
 	"github.com/go-resilience/resilience"
 )
 
-// Value returns a Policy that answers every failure of next (err != nil)
+// Value returns a Policy that answers every failure of next (err != nil,
+// or what the stack's FailureIf fails: see resilience.ComposeWith)
 // with v and a nil error: a default, a cached or a degraded answer. For a
 // name, an observer or FailureIf, use New with a Fallback returning v.
 func Value[R any](v R) *Policy[R] {
@@ -16,10 +17,12 @@ func Value[R any](v R) *Policy[R] {
 	})
 }
 
-// Error returns a Policy that answers every failure of next (err != nil)
+// Error returns a Policy that answers every failure of next (err != nil,
+// or what the stack's FailureIf fails: see resilience.ComposeWith)
 // with the zero R and an error wrapping replacement and the original error,
 // in that order: errors.Is reaches both, and the message reads
-// "replacement: original". It translates internal failures into one
+// "replacement: original" (just replacement for a failed result with no
+// error). It translates internal failures into one
 // error of the caller's API. It panics if replacement is nil.
 func Error[R any](replacement error) *Policy[R] {
 	if replacement == nil {
@@ -28,7 +31,10 @@ func Error[R any](replacement error) *Policy[R] {
 	return New(Config[R]{
 		Fallback: func(_ context.Context, _ R, err error) (R, error) {
 			var zero R
-			return zero, fmt.Errorf("%w: %w", replacement, err) // err != nil: the default FailureIf
+			if err == nil { // a result the stack's FailureIf failed
+				return zero, replacement
+			}
+			return zero, fmt.Errorf("%w: %w", replacement, err)
 		},
 	})
 }

@@ -38,7 +38,8 @@ type Config[R any] struct {
 
 	// FailureIf reports whether an outcome is a failure; an acceptable
 	// outcome is one it rejects, and the first acceptable outcome wins.
-	// nil means err != nil.
+	// nil means the FailureIf of the stack the policy is composed in
+	// (resilience.ComposeWith), and err != nil without one.
 	FailureIf func(r R, err error) bool
 
 	// Budget, if set, caps hedges across every execution that shares it:

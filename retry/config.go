@@ -63,7 +63,8 @@ type Config[R any] struct {
 	DelayFunc func(attempt int, r R, err error) time.Duration
 
 	// FailureIf reports whether an outcome is a failure to retry. nil means
-	// err != nil.
+	// the FailureIf of the stack the policy is composed in
+	// (resilience.ComposeWith), and err != nil without one.
 	FailureIf func(r R, err error) bool
 
 	// AbortIf, called for each failure, reports whether to stop retrying
