@@ -31,6 +31,5 @@
 //   - A panic in fn propagates unchanged; every policy it crosses releases
 //     what it held and counts the call as a failure.
 //   - Events of every policy reach one [Observer] (see [SetObserver]).
-//   - Results that policies drop reach [Discard]; results that outlive
-//     Execute keep their resources through [Hold].
+//   - Results that policies drop reach [Discard].
 package resilience

@@ -93,22 +93,6 @@ func ExampleDiscard() {
 	// Output: closing response #1
 }
 
-func ExampleHold() {
-	caller := context.Background()
-	policyCtx, endPolicies := context.WithCancel(caller)
-
-	var h resilience.Hold // a field of the caller's per-attempt state
-	attemptCtx := h.Start(policyCtx, caller)
-	h.Keep()      // the attempt produced a result the caller will read
-	endPolicies() // the policies return and cancel their contexts...
-	fmt.Println("after policies:", attemptCtx.Err())
-	h.Release() // ...and the caller releases the attempt when done reading
-	fmt.Println("after release:", attemptCtx.Err())
-	// Output:
-	// after policies: <nil>
-	// after release: context canceled
-}
-
 func ExampleCallerEnded() {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
