@@ -101,31 +101,3 @@ func ExampleCallerEnded() {
 	fmt.Println(resilience.CallerEnded(ctx), resilience.CallerEnded(expired))
 	// Output: true false
 }
-
-// counted is a custom policy that implements Chained: the executor hands it
-// the rest of the chain and the caller's function as they are.
-type counted struct{ calls *int }
-
-func (c counted) Execute(ctx context.Context, next resilience.Func[string]) (string, error) {
-	return c.ExecuteChain(ctx, nil, next)
-}
-
-func (c counted) ExecuteChain(ctx context.Context, rest *resilience.Chain[string], fn resilience.Func[string]) (string, error) {
-	*c.calls++
-	return rest.Call(ctx, fn) // where a plain policy calls next(ctx)
-}
-
-func ExampleChained() {
-	var calls int
-	exec := resilience.Compose[string](counted{&calls}, logging("inner"))
-	for range 2 {
-		_, _ = exec.Execute(context.Background(), func(context.Context) (string, error) { return "ok", nil })
-	}
-	fmt.Println("calls:", calls)
-	// Output:
-	// enter inner
-	// leave inner
-	// enter inner
-	// leave inner
-	// calls: 2
-}
