@@ -123,7 +123,6 @@ func TestPanicThroughPlainPolicyInChain(t *testing.T) {
 func TestPlainPolicyHandingOnANilCtxGetsErrInvalidArgument(t *testing.T) {
 	var called bool
 	nilCtx := resilience.PolicyFunc[int](func(_ context.Context, next resilience.Func[int]) (int, error) {
-		//lint:ignore SA1012 a nil ctx on purpose: the link must reject it with ErrInvalidArgument
 		return next(nil)
 	})
 	exec := resilience.Compose[int](nilCtx, chainedPass{})
