@@ -9,12 +9,15 @@ import (
 // inside it, then the caller's function. An Executor builds its Chain
 // once, in Compose; running it allocates nothing.
 //
-// A policy that implements [Chained] is handed the rest of the Chain and
-// the caller's function as they are, and calls rest.Call(ctx, fn) where it
-// would call next(ctx). Every policy of this module does. A policy that
-// does not is handed a Func for the rest of the chain, taken from a pool:
-// composition stays free of allocations either way, Chained only spares
-// the pool.
+// Chain and [Chained] are a contract between the executor and the
+// policies of this module (exported because those live in packages of
+// their own), not for users: a custom policy implements [Policy] or is a
+// [PolicyFunc], and is handed a Func for the rest of the chain, taken from
+// a pool, so composition stays free of allocations either way. A Chained
+// policy is handed the rest of the Chain and the caller's function as they
+// are, and calls rest.Call(ctx, fn) where it would call next(ctx): that
+// spares the pool, which costs a chain of three policies about twice its
+// time (docs/benchmarks.md).
 type Chain[R any] struct {
 	policy  Policy[R]
 	chained Chained[R] // policy, when it implements Chained
@@ -25,10 +28,14 @@ type Chain[R any] struct {
 	links sync.Pool
 }
 
-// Chained is implemented by policies that run the rest of an executor's
-// chain themselves. ExecuteChain(ctx, rest, fn) must behave exactly as
+// Chained is implemented by this module's policies, which run the rest of
+// an executor's chain themselves; it is not for users' policies (see
+// [Chain]). ExecuteChain(ctx, rest, fn) must behave exactly as
 // Execute(ctx, next) would with a next that runs rest.Call(ctx', fn); and
-// Execute(ctx, next) is ExecuteChain(ctx, nil, next).
+// Execute(ctx, next) checks its arguments and is then
+// ExecuteChain(ctx, nil, next). ExecuteChain does not check them again:
+// the executor has, once, and a link checks the ctx that a plain policy
+// passes on to the rest of the chain (see newLink).
 type Chained[R any] interface {
 	Policy[R]
 	ExecuteChain(ctx context.Context, rest *Chain[R], fn Func[R]) (R, error)
@@ -81,6 +88,14 @@ type link[R any] struct {
 
 func newLink[R any](rest *Chain[R]) *link[R] {
 	l := &link[R]{}
-	l.call = func(ctx context.Context) (R, error) { return rest.Call(ctx, l.fn) }
+	l.call = func(ctx context.Context) (R, error) {
+		// A plain policy is any code, which may hand on a nil ctx; the
+		// Chained policies after it do not check theirs.
+		if ctx == nil {
+			var zero R
+			return zero, errNilContext
+		}
+		return rest.Call(ctx, l.fn)
+	}
 	return l
 }

@@ -116,3 +116,20 @@ func TestPanicThroughPlainPolicyInChain(t *testing.T) {
 	assert.Equal(t, 7, r)
 	assert.Equal(t, []string{"a>", "b>", "<b", "<a"}, log)
 }
+
+// A plain policy may hand the rest of the chain a nil ctx; the Chained
+// policies after it do not check theirs (the executor checked its own), so
+// the link between them does.
+func TestPlainPolicyHandingOnANilCtxGetsErrInvalidArgument(t *testing.T) {
+	var called bool
+	nilCtx := resilience.PolicyFunc[int](func(_ context.Context, next resilience.Func[int]) (int, error) {
+		return next(nil)
+	})
+	exec := resilience.Compose[int](nilCtx, chainedPass{})
+	_, err := exec.Execute(context.Background(), func(context.Context) (int, error) {
+		called = true
+		return 1, nil
+	})
+	require.ErrorIs(t, err, resilience.ErrInvalidArgument)
+	assert.False(t, called, "fn ran under a nil ctx")
+}

@@ -6,10 +6,11 @@ import "context"
 // *http.Response's body and the connection under it). Policies that drop a
 // result (a retried 503, a hedge loser, an outcome replaced by a fallback,
 // a value that arrived after a timeout) hand it to Discard before the next
-// attempt starts. A caller whose result outlives Execute runs each attempt
-// under a [Hold] (hold.go), so that the attempt's resources are released
-// when the caller is done with the result rather than when the policies
-// return. Without the seam, everything is released when Execute returns.
+// attempt starts. httpx, whose result outlives Execute, also runs each
+// attempt under a hold (internal/hold), so that the attempt's resources are
+// released when the caller is done with the result rather than when the
+// policies return. Without the seam, everything is released when Execute
+// returns.
 
 type discardKey[R any] struct{}
 

@@ -18,9 +18,8 @@
 //
 // Executors are immutable, safe for concurrent use, and allocate nothing
 // per call on the success path: Compose links the policies once into a
-// [Chain], and each policy of this module runs the rest of it itself
-// ([Chained]). Package httpx applies the same policies to any net/http
-// client.
+// [Chain], and each policy of this module runs the rest of it itself.
+// Package httpx applies the same policies to any net/http client.
 //
 // Cross-cutting rules every policy follows:
 //   - Every wait ends as soon as ctx is done. No policy stores a ctx.
@@ -34,6 +33,5 @@
 //   - A panic in fn propagates unchanged; every policy it crosses releases
 //     what it held and counts the call as a failure.
 //   - Events of every policy reach one [Observer] (see [SetObserver]).
-//   - Results that policies drop reach [Discard]; results that outlive
-//     Execute keep their resources through [Hold].
+//   - Results that policies drop reach [Discard].
 package resilience

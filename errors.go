@@ -44,8 +44,8 @@ func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
 
 // CheckArgs returns an error wrapping ErrInvalidArgument when ctx or fn is
 // nil, and nil otherwise. Policies call it first in Execute so that bad
-// arguments give an error rather than a nil dereference; custom policies
-// may do the same.
+// arguments give an error rather than a nil dereference; an executor
+// checks its own once, for all its policies.
 func CheckArgs[R any](ctx context.Context, fn Func[R]) error {
 	if ctx == nil {
 		return errNilContext

@@ -93,22 +93,6 @@ func ExampleDiscard() {
 	// Output: closing response #1
 }
 
-func ExampleHold() {
-	caller := context.Background()
-	policyCtx, endPolicies := context.WithCancel(caller)
-
-	var h resilience.Hold // a field of the caller's per-attempt state
-	attemptCtx := h.Start(policyCtx, caller)
-	h.Keep()      // the attempt produced a result the caller will read
-	endPolicies() // the policies return and cancel their contexts...
-	fmt.Println("after policies:", attemptCtx.Err())
-	h.Release() // ...and the caller releases the attempt when done reading
-	fmt.Println("after release:", attemptCtx.Err())
-	// Output:
-	// after policies: <nil>
-	// after release: context canceled
-}
-
 func ExampleCallerEnded() {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -116,32 +100,4 @@ func ExampleCallerEnded() {
 	defer cancel2()
 	fmt.Println(resilience.CallerEnded(ctx), resilience.CallerEnded(expired))
 	// Output: true false
-}
-
-// counted is a custom policy that implements Chained: the executor hands it
-// the rest of the chain and the caller's function as they are.
-type counted struct{ calls *int }
-
-func (c counted) Execute(ctx context.Context, next resilience.Func[string]) (string, error) {
-	return c.ExecuteChain(ctx, nil, next)
-}
-
-func (c counted) ExecuteChain(ctx context.Context, rest *resilience.Chain[string], fn resilience.Func[string]) (string, error) {
-	*c.calls++
-	return rest.Call(ctx, fn) // where a plain policy calls next(ctx)
-}
-
-func ExampleChained() {
-	var calls int
-	exec := resilience.Compose[string](counted{&calls}, logging("inner"))
-	for range 2 {
-		_, _ = exec.Execute(context.Background(), func(context.Context) (string, error) { return "ok", nil })
-	}
-	fmt.Println("calls:", calls)
-	// Output:
-	// enter inner
-	// leave inner
-	// enter inner
-	// leave inner
-	// calls: 2
 }

@@ -54,17 +54,17 @@ func As[R2, R any](b *Bulkhead[R]) *Bulkhead[R2] {
 // gets a *FullError (errors.Is(err, ErrFull)) without next being called; a
 // wait cut short by ctx returns ctx's error.
 func (b *Bulkhead[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, next); err != nil {
+		var zero R
+		return zero, err
+	}
 	return b.ExecuteChain(ctx, nil, next)
 }
 
 // ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
-// an executor calls, which spares it a Func per call (see
-// resilience.Chained).
+// this module's executor calls, which spares it a Func per call and has
+// checked ctx and fn already (see resilience.Chained).
 func (b *Bulkhead[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
-	if err := resilience.CheckArgs(ctx, fn); err != nil {
-		var zero R
-		return zero, err
-	}
 	// permits.take and permits.put, written out because this is the hot
 	// path (it saves a call each, a tenth of the cost): keep them in step.
 	p := b.p

@@ -84,17 +84,18 @@ func Share[R2, R any](b *Breaker[R], failureIf func(r R2, err error) bool) *Brea
 // next counts as a failure and propagates. If a callback panics after next
 // returned, the result goes to resilience.Discard.
 func (b *Breaker[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, next); err != nil {
+		var zero R
+		return zero, err
+	}
 	return b.ExecuteChain(ctx, nil, next)
 }
 
 // ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
-// an executor calls, which spares it a Func per call (see
-// resilience.Chained).
+// this module's executor calls, which spares it a Func per call and has
+// checked ctx and fn already (see resilience.Chained).
 func (b *Breaker[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
 	var zero R
-	if err := resilience.CheckArgs(ctx, fn); err != nil {
-		return zero, err
-	}
 	word, start, err := b.c.admit(ctx)
 	if err != nil {
 		return zero, err

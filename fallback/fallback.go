@@ -93,17 +93,17 @@ func New[R any](cfg Config[R]) *Policy[R] {
 // replaced. A panic in next, a fallback or a hook propagates unchanged,
 // once the results that will not be returned have been discarded.
 func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, next); err != nil {
+		var zero R
+		return zero, err
+	}
 	return p.ExecuteChain(ctx, nil, next)
 }
 
 // ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
-// an executor calls, which spares it a Func per call (see
-// resilience.Chained).
+// this module's executor calls, which spares it a Func per call and has
+// checked ctx and fn already (see resilience.Chained).
 func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
-	if err := resilience.CheckArgs(ctx, fn); err != nil {
-		var zero R
-		return zero, err
-	}
 	r, err := rest.Call(ctx, fn)
 	if !p.failed(ctx, r, err) || resilience.CallerEnded(ctx) {
 		return r, err

@@ -193,7 +193,7 @@ func (c *call) body() (io.ReadCloser, func() (io.ReadCloser, error), error) {
 	return b, req.GetBody, nil
 }
 
-// attempt sends one clone of the request. It runs under a resilience.Hold:
+// attempt sends one clone of the request. It runs under a hold.Hold:
 // until a response arrives the policies' ctx bounds it; after that only
 // the caller's ctx does, until the response body is closed or discarded.
 func (c *call) attempt(ctx context.Context) (*http.Response, error) {

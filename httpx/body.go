@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/internal/hold"
 )
 
 // drainTimeout bounds the drain of one discarded body, so that a server
@@ -22,7 +22,7 @@ const drainTimeout = time.Second
 // body is done. One allocation serves all three.
 type body struct {
 	rc       io.ReadCloser
-	hold     resilience.Hold
+	hold     hold.Hold
 	sent     attemptRequest
 	closed   atomic.Bool
 	upgraded bool  // rc is an upgraded connection (101), with no end to drain to

@@ -39,17 +39,17 @@ func As[R2, R any](l *Limiter[R]) *Limiter[R2] {
 // without next being called; a wait cut short by ctx returns ctx's error
 // and gives the token back.
 func (l *Limiter[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, next); err != nil {
+		var zero R
+		return zero, err
+	}
 	return l.ExecuteChain(ctx, nil, next)
 }
 
 // ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
-// an executor calls, which spares it a Func per call (see
-// resilience.Chained).
+// this module's executor calls, which spares it a Func per call and has
+// checked ctx and fn already (see resilience.Chained).
 func (l *Limiter[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
-	if err := resilience.CheckArgs(ctx, fn); err != nil {
-		var zero R
-		return zero, err
-	}
 	if err := l.b.take(ctx); err != nil {
 		var zero R
 		return zero, err

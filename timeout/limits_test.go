@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/internal/hold"
 	"github.com/go-resilience/resilience/timeout"
 )
 
@@ -35,7 +35,7 @@ func TestLargestTimeoutNeverFires(t *testing.T) {
 				require.True(t, ok)
 				assert.True(t, d.After(now.Add(100*365*24*time.Hour)), "mock=%v cancellable=%v: Deadline() = %v, not centuries off", clk != nil, cancellable, d)
 				assert.NoError(t, ctx.Err(), "mock=%v cancellable=%v: Err", clk != nil, cancellable)
-				var h resilience.Hold
+				var h hold.Hold
 				held := h.Start(ctx, context.Background())
 				defer h.Release()
 				h.Keep()

@@ -96,17 +96,17 @@ func (p *Policy[R]) Timeout() time.Duration { return p.timeout }
 // ours) the outcome of next passes through unchanged. Execute returns only
 // once next has returned: next must honour its ctx.
 func (p *Policy[R]) Execute(ctx context.Context, next resilience.Func[R]) (R, error) {
+	if err := resilience.CheckArgs(ctx, next); err != nil {
+		var zero R
+		return zero, err
+	}
 	return p.ExecuteChain(ctx, nil, next)
 }
 
 // ExecuteChain is Execute with next running rest.Call(ctx, fn): the form
-// an executor calls, which spares it a Func per call (see
-// resilience.Chained).
+// this module's executor calls, which spares it a Func per call and has
+// checked ctx and fn already (see resilience.Chained).
 func (p *Policy[R]) ExecuteChain(ctx context.Context, rest *resilience.Chain[R], fn resilience.Func[R]) (R, error) {
-	if err := resilience.CheckArgs(ctx, fn); err != nil {
-		var zero R
-		return zero, err
-	}
 	deadline := p.clock.Now().Add(p.timeout)
 	if d, ok := ctx.Deadline(); ok && !d.After(deadline) {
 		// ctx ends first: our deadline could never be the one that fires,

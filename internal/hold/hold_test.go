@@ -1,4 +1,4 @@
-package resilience_test
+package hold_test
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/internal/hold"
 )
 
 func TestHoldEndsWithBaseAtOnce(t *testing.T) {
 	base, cancelBase := context.WithCancelCause(context.Background())
 	policyCtx, cancelPolicy := context.WithCancel(base)
 	defer cancelPolicy()
-	var h resilience.Hold
+	var h hold.Hold
 	held := h.Start(policyCtx, base)
 	defer h.Release()
 
@@ -29,7 +29,7 @@ func TestHoldEndsWithBaseAtOnce(t *testing.T) {
 }
 
 func TestHoldReportsBaseDeadline(t *testing.T) {
-	var h resilience.Hold
+	var h hold.Hold
 	held := h.Start(context.Background(), context.Background())
 	_, ok := held.Deadline()
 	assert.False(t, ok, "Deadline() with a base that has none")
@@ -40,7 +40,7 @@ func TestHoldReportsBaseDeadline(t *testing.T) {
 	defer cancel()
 	policyCtx, cancelPolicy := context.WithTimeout(base, time.Minute)
 	defer cancelPolicy()
-	var h2 resilience.Hold
+	var h2 hold.Hold
 	held = h2.Start(policyCtx, base)
 	defer h2.Release()
 	got, ok := held.Deadline()
@@ -60,10 +60,10 @@ func TestHoldNeedsNoGoroutine(t *testing.T) {
 
 	before := runtime.NumGoroutine()
 	const n = 50
-	holds := make([]*resilience.Hold, n)
+	holds := make([]*hold.Hold, n)
 	derived := make([]context.Context, 0, 3*n)
 	for i := range holds {
-		h := new(resilience.Hold)
+		h := new(hold.Hold)
 		holds[i] = h
 		held := h.Start(policyCtx, base)
 		direct, cancel := context.WithCancel(held)

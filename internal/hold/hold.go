@@ -1,4 +1,9 @@
-package resilience
+// Package hold gives an attempt a context that may outlive the policies
+// that ran it, for results read after Execute returns (an *http.Response's
+// body). It is httpx's; it is internal because no user of the policies
+// needs it: a result that does not outlive Execute needs no hold, and
+// results that policies drop reach resilience.Discard.
+package hold
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package resilience_test
+package hold_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/go-resilience/resilience"
+	"github.com/go-resilience/resilience/internal/hold"
 	"github.com/go-resilience/resilience/timeout"
 )
 
@@ -25,7 +26,7 @@ func TestHoldEndsAtALazyTimeoutsDeadline(t *testing.T) {
 	inner := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	var heldErr, heldCause error
 	_, err := resilience.Compose[int](outer, inner).Execute(base, func(ctx context.Context) (int, error) {
-		var h resilience.Hold
+		var h hold.Hold
 		held := h.Start(ctx, base)
 		defer h.Release()
 		mock.Add(time.Second)
@@ -44,7 +45,7 @@ func TestHoldKeptOutlivesALazyTimeoutsDeadline(t *testing.T) {
 	mock := clock.NewMock()
 	base := context.Background()
 	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
-	var h resilience.Hold
+	var h hold.Hold
 	var held context.Context
 	_, err := p.Execute(base, func(ctx context.Context) (int, error) {
 		held = h.Start(ctx, base)
@@ -64,7 +65,7 @@ func TestHoldReleasedBeforeALazyTimeoutsDeadline(t *testing.T) {
 	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	var held context.Context
 	_, err := p.Execute(base, func(ctx context.Context) (int, error) {
-		var h resilience.Hold
+		var h hold.Hold
 		held = h.Start(ctx, base)
 		h.Release()
 		return 1, nil
@@ -86,7 +87,7 @@ func TestHoldUnderALazyTimeoutOverAnotherCancel(t *testing.T) {
 			defer cancel()
 			p := timeout.New[int](timeout.Config{Timeout: time.Second})
 			_, _ = p.Execute(mid, func(ctx context.Context) (int, error) {
-				var h resilience.Hold
+				var h hold.Hold
 				held := h.Start(ctx, base)
 				defer h.Release()
 				if cancelFirst {
@@ -114,7 +115,7 @@ func TestHoldStartedPastAMockDeadlineEndsAtOnce(t *testing.T) {
 		var heldErr, heldCause error
 		_, _ = p.Execute(base, func(ctx context.Context) (int, error) {
 			mock.Add(2 * time.Second)
-			var h resilience.Hold
+			var h hold.Hold
 			held := h.Start(ctx, base)
 			defer h.Release()
 			if keep {
@@ -136,7 +137,7 @@ func TestHoldKeptJustAfterAMockDeadlineEnds(t *testing.T) {
 	p := timeout.New[int](timeout.Config{Timeout: time.Second, Clock: mock})
 	var heldCause error
 	_, _ = p.Execute(base, func(ctx context.Context) (int, error) {
-		var h resilience.Hold
+		var h hold.Hold
 		held := h.Start(ctx, base)
 		defer h.Release()
 		mock.Add(time.Second)

@@ -1,4 +1,4 @@
-package resilience
+package hold
 
 import (
 	"context"
