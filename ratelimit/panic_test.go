@@ -3,13 +3,13 @@ package ratelimit_test
 import (
 	"context"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/ratelimit"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 // A panicValue is what a callback of the panic table panics with: a
@@ -51,36 +51,42 @@ func TestPanicInAnyCallbackSpendsOnlyTheTokensOfCallsThatRan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				want := &panicValue{tt.name}
-				cfg := ratelimit.Config{Rate: 1} // a token a second, none in store
-				fn := resilience.Func[int](ok)
-				tt.arm(&cfg, &fn, func() { panic(want) })
-				defer resilience.SetObserver(nil)
-				switch tt.meets {
-				case "a wait":
-					cfg.MaxWait = time.Second
-				case "no token":
-					cfg.MaxWait = time.Second - 1
-				}
-				l := ratelimit.New[int](cfg)
-				if tt.meets != "a token" {
-					assert.True(t, l.Allow(), "the bucket's one token, spent before the call")
-				}
-				discards := 0
-				ctx := resilience.WithDiscard(t.Context(), func(int) { discards++ })
-				start := time.Now()
-				got := func() (v any) {
-					defer func() { v = recover() }()
-					_, _ = l.Execute(ctx, fn)
-					return nil
-				}()
-				assert.Same(t, want, got, "the panic value reaching the caller")
-				assert.Zero(t, discards, "results discarded")
+			clk := resiliencetest.NewClock()
+			want := &panicValue{tt.name}
+			cfg := ratelimit.Config{Rate: 1, Clock: clk} // a token a second, none in store
+			fn := resilience.Func[int](ok)
+			tt.arm(&cfg, &fn, func() { panic(want) })
+			defer resilience.SetObserver(nil)
+			switch tt.meets {
+			case "a wait":
+				cfg.MaxWait = time.Second
+			case "no token":
+				cfg.MaxWait = time.Second - 1
+			}
+			l := ratelimit.New[int](cfg)
+			if tt.meets != "a token" {
+				assert.True(t, l.Allow(), "the bucket's one token, spent before the call")
+			}
+			discards := 0
+			ctx := resilience.WithDiscard(t.Context(), func(int) { discards++ })
+			start := clk.Now()
+			got := make(chan any, 1)
+			go func() {
+				defer func() { got <- recover() }()
+				_, _ = l.Execute(ctx, fn)
+			}()
+			var v any
+			select {
+			case v = <-got: // no wait
+			case d := <-clk.Waits(): // the call waits for its token
+				clk.Add(d)
+				v = <-got
+			}
+			assert.Same(t, want, v, "the panic value reaching the caller")
+			assert.Zero(t, discards, "results discarded")
 
-				time.Sleep(tt.check - time.Since(start))
-				assert.Equal(t, !tt.ran, l.Allow(), "Allow() at %v: true unless the panicking call spent the token", tt.check)
-			})
+			clk.Set(start.Add(tt.check))
+			assert.Equal(t, !tt.ran, l.Allow(), "Allow() at %v: true unless the panicking call spent the token", tt.check)
 		})
 	}
 }
