@@ -18,6 +18,7 @@ import (
 	"github.com/go-resilience/resilience"
 	"github.com/go-resilience/resilience/httpx"
 	"github.com/go-resilience/resilience/internal/faultserver"
+	"github.com/go-resilience/resilience/resiliencetest"
 )
 
 // The outage tests' load: closed-loop callers, each sending an idempotent
@@ -87,11 +88,18 @@ type call struct {
 }
 
 // runOutage drives the outage load through the transport cfg describes
-// (its Next is set here) and returns the figures.
+// (its Next and Clock are set here) and returns the figures.
+//
+// Time is a mock clock that outageDriver moves, so that nothing sleeps:
+// the callers' pauses, the retries' delays, the breaker's window and open
+// delays and the budget's window all run on it, while the requests cross
+// the real proxy and server on loopback. Time moves only once every caller
+// is parked on the clock, so the run is what it would be on an idle
+// machine however loaded this one is.
 func runOutage(t *testing.T, cfg httpx.StandardConfig, outage, tail time.Duration) outageRun {
 	t.Helper()
 	defer goleak.VerifyNone(t)
-	begin := time.Now()
+	began := time.Now()
 	srv, err := faultserver.Start(faultserver.Config{BodySize: 512})
 	require.NoError(t, err)
 	defer srv.Close()
@@ -99,15 +107,17 @@ func runOutage(t *testing.T, cfg httpx.StandardConfig, outage, tail time.Duratio
 	require.NoError(t, err)
 	defer proxy.Close()
 
+	clk := resiliencetest.NewClock()
+	begin := clk.Now()
 	base := &http.Transport{MaxIdleConnsPerHost: outageWorkers, DisableCompression: true}
 	defer base.CloseIdleConnections()
 	var opened atomic.Int64
-	var firstOpen atomic.Int64 // unix nanoseconds
-	cfg.Next = base
+	var firstOpen atomic.Int64 // mock unix nanoseconds
+	cfg.Next, cfg.Clock = base, clk
 	cfg.Observer = resilience.ObserverFunc(func(_ context.Context, e resilience.Event) {
 		if e.Policy == "circuitbreaker" && e.Kind == resilience.EventStateChange && e.To == "open" {
 			opened.Add(1)
-			firstOpen.CompareAndSwap(0, time.Now().UnixNano())
+			firstOpen.CompareAndSwap(0, clk.Now().UnixNano())
 		}
 	})
 	client := &http.Client{Transport: httpx.Standard(cfg)}
@@ -115,36 +125,36 @@ func runOutage(t *testing.T, cfg httpx.StandardConfig, outage, tail time.Duratio
 	downAt := begin.Add(outageWarmup)
 	upAt := downAt.Add(outage)
 	stopAt := upAt.Add(tail)
-	// Every request ends by itself (the preset's total timeout, and the
-	// caller's own bound here); the run as a whole has a bound too.
-	ctx, cancel := context.WithDeadline(context.Background(), stopAt.Add(45*time.Second))
+	// A bound in real time on the whole run, should a request hang.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	var mu sync.Mutex
 	var calls []call
 	var wg sync.WaitGroup
+	left := make(chan struct{}, outageWorkers) // a caller is done
 	for w := range outageWorkers {
 		wg.Go(func() {
-			for i := 0; time.Now().Before(stopAt) && ctx.Err() == nil; i++ {
-				c := call{start: time.Now()}
+			defer func() { left <- struct{}{} }()
+			for i := 0; clk.Now().Before(stopAt) && ctx.Err() == nil; i++ {
+				c := call{start: clk.Now()}
 				c.ok = outageGet(ctx, client, proxy.URL(), fmt.Sprintf("w%02d-%06d", w, i))
-				c.end = time.Now()
+				c.end = clk.Now()
 				mu.Lock()
 				calls = append(calls, c)
 				mu.Unlock()
-				time.Sleep(outagePace)
+				clk.Sleep(outagePace)
 			}
 		})
 	}
-	time.Sleep(time.Until(downAt))
-	downAt = time.Now()
-	upAt = proxy.Refuse(outage)
-	// Connections accepted just before upAt may be refused a moment after
-	// it: count once they are.
-	time.Sleep(time.Until(upAt.Add(50 * time.Millisecond)))
-	refusedDuring := proxy.Refused() // later refusals: none, the proxy is up
+	var refusedDuring int
+	drive := outageDriver{clk: clk, left: left, active: outageWorkers, at: []outageMark{
+		{downAt, proxy.Down},
+		{upAt, func() { refusedDuring = proxy.Refused(); proxy.Up() }},
+	}}
+	driveErr := drive.run(ctx)
 	wg.Wait()
-	require.NoError(t, ctx.Err(), "the load did not finish in time")
+	require.NoError(t, driveErr, "the load did not finish in time")
 
 	r := outageRun{outage: outage, requests: len(calls), attempts: refusedDuring, opened: int(opened.Load())}
 	if n := firstOpen.Load(); n != 0 {
@@ -170,9 +180,72 @@ func runOutage(t *testing.T, cfg httpx.StandardConfig, outage, tail time.Duratio
 		slices.Sort(lastSecond)
 		r.fastFail = lastSecond[len(lastSecond)/2]
 	}
-	r.elapsed = time.Since(begin)
+	r.elapsed = time.Since(began)
 	require.Equal(t, refusedDuring, proxy.Refused(), "the proxy refused connections after the outage")
 	return r
+}
+
+// outageTick is the grain of the outage runs' time: the driver moves the
+// clock to the next multiple of it that ends a wait, so that the callers'
+// waits end together a tick at a time (a clock.Mock's Add pauses for a
+// millisecond of real time, so fewer moves make a faster run).
+const outageTick = 10 * time.Millisecond
+
+// An outageMark is a moment of an outage run and what happens at it.
+type outageMark struct {
+	at time.Time
+	do func()
+}
+
+// outageDriver moves an outage run's mock clock: once every active caller
+// is parked on it (each has reported one wait: its pause, or a retry's
+// delay), it moves the clock to the tick that ends the earliest wait,
+// stopping first at each mark to run it.
+type outageDriver struct {
+	clk    *resiliencetest.Clock
+	left   <-chan struct{} // a caller returned
+	active int             // callers that have not returned
+	at     []outageMark    // in time order
+	ends   []time.Time     // the ends of the waits the parked callers are in
+}
+
+// run drives the clock until every caller has returned, or ctx is done.
+func (d *outageDriver) run(ctx context.Context) error {
+	for d.active > 0 {
+		for len(d.ends) < d.active {
+			select {
+			case w := <-d.clk.Waits():
+				d.ends = append(d.ends, d.clk.Now().Add(w))
+			case <-d.left:
+				d.active--
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if d.active == 0 {
+			break
+		}
+		next := slices.MinFunc(d.ends, func(a, b time.Time) int { return a.Compare(b) })
+		if rem := next.Sub(time.Unix(0, 0)) % outageTick; rem != 0 {
+			next = next.Add(outageTick - rem)
+		}
+		// A mark before that is a stop of its own: the callers it wakes
+		// (a reset connection) must park again before time moves on.
+		if len(d.at) > 0 && !d.at[0].at.After(next) {
+			next = d.at[0].at
+			d.clk.Set(next)
+			d.at[0].do()
+			d.at = d.at[1:]
+		} else {
+			d.clk.Set(next)
+		}
+		d.ends = slices.DeleteFunc(d.ends, func(e time.Time) bool { return !e.After(next) })
+	}
+	for _, m := range d.at { // marks after the last caller returned
+		d.clk.Set(m.at)
+		m.do()
+	}
+	return nil
 }
 
 // outageGet sends one GET and reads its answer; it reports whether the

@@ -10,9 +10,9 @@ import (
 )
 
 // A Proxy is a TCP proxy on a loopback port that forwards each connection
-// to a target address, and that can go down for a while: [Proxy.Refuse]
-// resets every open connection and then, until the outage ends, every new
-// one as soon as it is accepted. A client sees what it sees of an upstream
+// to a target address, and that can go down: [Proxy.Down] resets every
+// open connection and then, until [Proxy.Up], every new one as soon as it
+// is accepted. A client sees what it sees of an upstream
 // behind a load balancer with no healthy backend: its connection attempts
 // end in "connection reset by peer" at once, without a response.
 //
@@ -30,7 +30,7 @@ type Proxy struct {
 	cut       atomic.Int64
 
 	mu      sync.Mutex                // guards the fields below
-	until   time.Time                 // the outage lasts until then
+	down    bool                      // between Down and Up: every connection is reset
 	open    map[*net.TCPConn]net.Conn // each forwarded client connection, with its upstream one
 	closing bool
 }
@@ -56,13 +56,12 @@ func StartProxy(target string) (*Proxy, error) {
 // URL returns the proxy's base URL, "http://127.0.0.1:port".
 func (p *Proxy) URL() string { return p.url }
 
-// Refuse takes the upstream down for d from now: it resets every open
-// connection, and every connection accepted before d has passed. It returns
-// when the outage ends. A later call replaces the end of the outage.
-func (p *Proxy) Refuse(d time.Duration) (until time.Time) {
+// Down takes the upstream down until Up: it resets every open connection,
+// and every connection it accepts from then on. The test decides when the
+// outage begins and ends, on whatever clock it drives.
+func (p *Proxy) Down() {
 	p.mu.Lock()
-	p.until = time.Now().Add(d)
-	until = p.until
+	p.down = true
 	open := p.open
 	p.open = make(map[*net.TCPConn]net.Conn)
 	p.mu.Unlock()
@@ -71,7 +70,13 @@ func (p *Proxy) Refuse(d time.Duration) (until time.Time) {
 		reset(c)
 		_ = up.Close()
 	}
-	return until
+}
+
+// Up ends the outage that Down began: connections are forwarded again.
+func (p *Proxy) Up() {
+	p.mu.Lock()
+	p.down = false
+	p.mu.Unlock()
 }
 
 // Forwarded returns the number of connections the proxy forwarded.
@@ -119,7 +124,7 @@ func (p *Proxy) serve() {
 		}
 		tc := c.(*net.TCPConn)
 		p.mu.Lock()
-		down := time.Now().Before(p.until)
+		down := p.down
 		p.mu.Unlock()
 		if down {
 			p.refused.Add(1)
@@ -141,7 +146,7 @@ func (p *Proxy) forward(c *net.TCPConn) {
 		return
 	}
 	p.mu.Lock()
-	if p.open == nil || time.Now().Before(p.until) { // closing, or went down while dialing
+	if p.open == nil || p.down { // closing, or went down while dialing
 		p.mu.Unlock()
 		reset(c)
 		_ = up.Close()
