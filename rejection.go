@@ -29,22 +29,56 @@ var ErrRejected = errors.New("resilience: rejected")
 //
 //lint:ignore ST1008 the refusal is Rejection's answer, not its failure; retryAfter qualifies it
 func Rejection(err error) (rejection error, retryAfter time.Duration) {
-	if err == nil {
+	switch refused, carrier := scan(err); {
+	case refused:
+		rejection = err
+	case carrier != nil:
+		if rejection = carrier.Rejection(); rejection == nil {
+			return nil, 0
+		}
+	default:
 		return nil, 0
 	}
-	if !errors.Is(err, ErrRejected) {
-		carrier, ok := find[interface{ Rejection() error }](err)
-		if !ok {
-			return nil, 0
-		}
-		if err = carrier.Rejection(); err == nil {
-			return nil, 0
-		}
-	}
-	if hint, ok := find[interface{ RetryAfter() time.Duration }](err); ok {
+	if hint, ok := find[interface{ RetryAfter() time.Duration }](rejection); ok {
 		retryAfter = max(hint.RetryAfter(), 0)
 	}
-	return err, retryAfter
+	return rejection, retryAfter
+}
+
+// scan walks err's tree once, depth first as errors.Is and errors.As go,
+// and reports whether an error in it matches ErrRejected (as errors.Is
+// would find) and, if none does, the first error with a Rejection method.
+// One walk, not one for each question: a retry asks both of every failure.
+func scan(err error) (refused bool, carrier interface{ Rejection() error }) {
+	for err != nil {
+		if err == ErrRejected {
+			return true, nil
+		}
+		if x, ok := err.(interface{ Is(error) bool }); ok && x.Is(ErrRejected) {
+			return true, nil
+		}
+		if c, ok := err.(interface{ Rejection() error }); ok && carrier == nil {
+			carrier = c
+		}
+		switch e := err.(type) {
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				r, c := scan(inner)
+				if r {
+					return true, nil
+				}
+				if carrier == nil {
+					carrier = c
+				}
+			}
+			return false, carrier
+		default:
+			return false, carrier
+		}
+	}
+	return false, carrier
 }
 
 // find returns the first error in err's tree, depth first as errors.As

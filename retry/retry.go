@@ -133,7 +133,10 @@ func (p *Policy[R]) retry(ctx context.Context, rest *resilience.Chain[R], fn res
 			held = false
 			return r, err
 		}
-		l.failed(err)
+		// One look at the error tree tells both whether this attempt was
+		// refused and what the next one would meet.
+		rejection, rejectedFor := resilience.Rejection(err)
+		l.failed(err, rejection != nil && errors.Is(err, resilience.ErrRejected))
 		if p.maxAttempts >= 0 && attempt >= p.maxAttempts {
 			why := resilience.ReasonAttempts
 			if l.refusal != nil {
@@ -151,7 +154,7 @@ func (p *Policy[R]) retry(ctx context.Context, rest *resilience.Chain[R], fn res
 		elapsed := max(now.Sub(l.start), 0)
 		why, reason := p.tooLong(delay)
 		if reason == nil {
-			delay, why, reason = p.waitFor(ctx, err, delay, now, elapsed)
+			delay, why, reason = p.waitFor(ctx, rejection, rejectedFor, delay, now, elapsed)
 		}
 		if reason == nil && p.cfg.Budget != nil {
 			if reason = p.cfg.Budget.AllowRetry(); reason != nil {
@@ -184,12 +187,12 @@ type loop struct {
 }
 
 // failed records the error of a failed attempt: a refusal (an inner policy
-// rejected the attempt without running it) is not an outcome, so it does
-// not replace the last real error.
-func (l *loop) failed(err error) {
+// rejected the attempt without running it: refused) is not an outcome, so
+// it does not replace the last real error.
+func (l *loop) failed(err error, refused bool) {
 	l.refusal = nil
 	switch {
-	case err == nil || !errors.Is(err, resilience.ErrRejected):
+	case !refused:
 		l.last, l.ran = err, true
 	case l.ran:
 		l.refusal = err
@@ -246,13 +249,13 @@ func (p *Policy[R]) tooLong(delay time.Duration) (resilience.Reason, error) {
 	return 0, nil
 }
 
-// waitFor returns the delay to wait after a failed attempt with error err,
+// waitFor returns the delay to wait after a failed attempt whose next
+// attempt would meet rejection for wait (resilience.Rejection; nil: none),
 // given the delay chosen, at now: longer if the next attempt would be
 // rejected for longer. It returns why not to wait instead when the time
 // left cannot hold the wait (noTimeFor), or when the wait for a rejecting
 // policy is longer than MaxRejectionWait.
-func (p *Policy[R]) waitFor(ctx context.Context, err error, delay time.Duration, now time.Time, elapsed time.Duration) (time.Duration, resilience.Reason, error) {
-	rejection, wait := resilience.Rejection(err)
+func (p *Policy[R]) waitFor(ctx context.Context, rejection error, wait, delay time.Duration, now time.Time, elapsed time.Duration) (time.Duration, resilience.Reason, error) {
 	if rejection == nil || wait <= delay {
 		why, reason := p.noTimeFor(ctx, delay, now, elapsed)
 		return delay, why, reason
