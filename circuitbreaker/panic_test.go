@@ -19,15 +19,19 @@ import (
 // outcome must not keep the trial's permit: the breaker leaves half-open
 // (a panic is a failure, so it opens) and the panic goes on unchanged.
 
+// panicsOn42 is a FailureIf that panics with "classify" on the result 42
+// and fails errors otherwise.
+func panicsOn42(r int, err error) bool {
+	if r == 42 {
+		panic("classify")
+	}
+	return err != nil
+}
+
 func TestPanicInFailureIfFailsTheTrial(t *testing.T) {
 	clk := newMock()
 	b := tripped(t, circuitbreaker.Config[int]{OpenDelay: time.Second, Clock: clk,
-		FailureIf: func(r int, err error) bool {
-			if r == 42 {
-				panic("classify")
-			}
-			return err != nil
-		}})
+		FailureIf: panicsOn42})
 	clk.Add(time.Second)
 	assert.PanicsWithValue(t, "classify", func() {
 		_, _ = b.Execute(t.Context(), func(context.Context) (int, error) { return 42, nil })
@@ -41,12 +45,7 @@ func TestPanicInFailureIfFailsTheTrial(t *testing.T) {
 func TestPanicInFailureIfInTheTwoStepFormFailsTheTrial(t *testing.T) {
 	clk := newMock()
 	b := tripped(t, circuitbreaker.Config[int]{OpenDelay: time.Second, Clock: clk,
-		FailureIf: func(r int, err error) bool {
-			if r == 42 {
-				panic("classify")
-			}
-			return err != nil
-		}})
+		FailureIf: panicsOn42})
 	clk.Add(time.Second)
 	p, err := b.Allow(t.Context())
 	require.NoError(t, err)
