@@ -11,9 +11,10 @@
 //     intact or not at all, no non-idempotent request taken twice, no
 //     leaked goroutine, no response body left open, and a bounded number
 //     of connections.
-//   - The outage tests (outage_test.go) put a fault proxy that refuses
-//     connections (internal/faultserver.Proxy) between 16 callers and a
-//     healthy server, for 1s, 2s and 10s: httpx.Standard loses nothing to
+//   - The outage tests (outage_test.go) take a fault server that 16
+//     callers use down (internal/faultserver.Listener.Down: every
+//     connection reset) for 1s, 2s and 10s of a mock clock that the test
+//     moves once every caller waits on it: httpx.Standard loses nothing to
 //     the blips, and in the outage its breaker opens, requests fail at
 //     once and the upstream gets fewer attempts than from the preset
 //     before its re-tune (outage_compare_test.go, soak build tag, runs

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,8 +22,9 @@ import (
 
 // The outage tests' load: closed-loop callers, each sending an idempotent
 // GET through one httpx.Standard transport, reading the answer and pausing
-// outagePace before the next, against a fault proxy in front of a healthy
-// server. After outageWarmup the proxy refuses every connection for the
+// outagePace before the next, against a healthy fault server. After
+// outageWarmup the server goes down (faultserver.Listener.Down): it
+// resets every open connection and refuses every new one for the
 // outage's length; callers keep starting requests for a tail after the
 // outage, then the run waits for the requests in flight. The tail of a
 // blip is a second; after a long outage it outlasts the longest open delay
@@ -43,7 +43,7 @@ type outageRun struct {
 	requests int // caller requests in the whole run
 	during   int // caller requests started during the outage
 	lost     int // caller requests that failed
-	// attempts: connections the proxy refused during the outage; each is
+	// attempts: connections the server refused during the outage; each is
 	// one attempt that reached the upstream's address while it was down
 	attempts int
 	// visible: from the outage's start to the end of the last failed
@@ -93,7 +93,7 @@ type call struct {
 // Time is a mock clock that outageDriver moves, so that nothing sleeps:
 // the callers' pauses, the retries' delays, the breaker's window and open
 // delays and the budget's window all run on it, while the requests cross
-// the real proxy and server on loopback. Time moves only once every caller
+// the real server on loopback. Time moves only once every caller
 // is parked on the clock, so the run is what it would be on an idle
 // machine however loaded this one is.
 func runOutage(t *testing.T, cfg httpx.StandardConfig, outage, tail time.Duration) outageRun {
@@ -103,9 +103,7 @@ func runOutage(t *testing.T, cfg httpx.StandardConfig, outage, tail time.Duratio
 	srv, err := faultserver.Start(faultserver.Config{BodySize: 512})
 	require.NoError(t, err)
 	defer srv.Close()
-	proxy, err := faultserver.StartProxy(strings.TrimPrefix(srv.URL(), "http://"))
-	require.NoError(t, err)
-	defer proxy.Close()
+	ln := srv.Listener()
 
 	clk := resiliencetest.NewClock()
 	begin := clk.Now()
@@ -138,7 +136,7 @@ func runOutage(t *testing.T, cfg httpx.StandardConfig, outage, tail time.Duratio
 			defer func() { left <- struct{}{} }()
 			for i := 0; clk.Now().Before(stopAt) && ctx.Err() == nil; i++ {
 				c := call{start: clk.Now()}
-				c.ok = outageGet(ctx, client, proxy.URL(), fmt.Sprintf("w%02d-%06d", w, i))
+				c.ok = outageGet(ctx, client, srv.URL(), fmt.Sprintf("w%02d-%06d", w, i))
 				c.end = clk.Now()
 				mu.Lock()
 				calls = append(calls, c)
@@ -149,8 +147,8 @@ func runOutage(t *testing.T, cfg httpx.StandardConfig, outage, tail time.Duratio
 	}
 	var refusedDuring int
 	drive := outageDriver{clk: clk, left: left, active: outageWorkers, at: []outageMark{
-		{downAt, proxy.Down},
-		{upAt, func() { refusedDuring = proxy.Refused(); proxy.Up() }},
+		{downAt, ln.Down},
+		{upAt, func() { refusedDuring = ln.Refused(); ln.Up() }},
 	}}
 	driveErr := drive.run(ctx)
 	wg.Wait()
@@ -181,7 +179,7 @@ func runOutage(t *testing.T, cfg httpx.StandardConfig, outage, tail time.Duratio
 		r.fastFail = lastSecond[len(lastSecond)/2]
 	}
 	r.elapsed = time.Since(began)
-	require.Equal(t, refusedDuring, proxy.Refused(), "the proxy refused connections after the outage")
+	require.Equal(t, refusedDuring, ln.Refused(), "the server refused connections after the outage")
 	return r
 }
 

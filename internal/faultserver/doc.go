@@ -20,10 +20,10 @@
 // its sum the same way, so that both sides can tell a torn body from an
 // intact one.
 //
-// A [Proxy] forwards connections to any loopback address and can take the
-// upstream down for a while: during the outage it resets every connection
-// it accepts, and counts them, so that a test can measure how a client
-// rides out an upstream that refuses connections and how hard it hits it.
+// The server's [Listener] can go down ([Listener.Down], [Listener.Up]):
+// while it is, it resets every connection it accepts, and counts them, so
+// that a test can measure how a client rides out a server that refuses
+// connections and how hard it hits it.
 //
 // The package is for tests only; it is safe for concurrent use.
 package faultserver

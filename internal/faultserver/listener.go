@@ -9,37 +9,80 @@ import (
 
 // A Listener wraps a net.Listener and counts the connections it accepts,
 // the ones still open and their peak. Its connections are [*Conn]s, which
-// can be reset instead of closed.
+// can be reset instead of closed. Between [Listener.Down] and
+// [Listener.Up] it refuses every connection: the server is down.
 type Listener struct {
 	net.Listener
 
 	accepted atomic.Int64
 	resets   atomic.Int64
+	refused  atomic.Int64
 
-	mu      sync.Mutex    // guards the fields below
-	open    int           // connections accepted and not yet closed
-	peak    int           // the largest open ever was
-	changed chan struct{} // closed and replaced whenever open falls
+	mu      sync.Mutex         // guards the fields below
+	conns   map[*Conn]struct{} // the connections accepted and not yet closed
+	peak    int                // the largest len(conns) ever was
+	changed chan struct{}      // closed and replaced whenever a connection closes
+	down    bool               // between Down and Up
 }
 
 // NewListener returns a Listener over l.
 func NewListener(l net.Listener) *Listener {
-	return &Listener{Listener: l, changed: make(chan struct{})}
+	return &Listener{Listener: l, conns: make(map[*Conn]struct{}), changed: make(chan struct{})}
 }
 
-// Accept waits for the next connection and returns it as a *Conn.
+// Accept waits for the next connection and returns it as a *Conn. While
+// the listener is down, it resets each connection it accepts instead and
+// waits for the next.
 func (l *Listener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.mu.Lock()
+		if l.down {
+			l.mu.Unlock()
+			l.refused.Add(1)
+			resetConn(c)
+			continue
+		}
+		l.accepted.Add(1)
+		conn := &Conn{Conn: c, l: l}
+		l.conns[conn] = struct{}{}
+		l.peak = max(l.peak, len(l.conns))
+		l.mu.Unlock()
+		return conn, nil
 	}
-	l.accepted.Add(1)
-	l.mu.Lock()
-	l.open++
-	l.peak = max(l.peak, l.open)
-	l.mu.Unlock()
-	return &Conn{Conn: c, l: l}, nil
 }
+
+// Down takes the server down until Up, as a load balancer with no healthy
+// backend is: it resets every open connection, and then every connection
+// it accepts, so that a client's connection attempts end in "connection
+// reset by peer" at once, without a response. The test says when the
+// outage begins and ends, on whatever clock it drives.
+func (l *Listener) Down() {
+	l.mu.Lock()
+	l.down = true
+	open := make([]*Conn, 0, len(l.conns))
+	for c := range l.conns {
+		open = append(open, c)
+	}
+	l.mu.Unlock()
+	for _, c := range open {
+		_ = c.Reset()
+	}
+}
+
+// Up ends the outage that Down began.
+func (l *Listener) Up() {
+	l.mu.Lock()
+	l.down = false
+	l.mu.Unlock()
+}
+
+// Refused returns the number of connections reset while the listener was
+// down: each is one connection attempt of a client during an outage.
+func (l *Listener) Refused() int { return int(l.refused.Load()) }
 
 // Accepted returns the number of connections accepted so far.
 func (l *Listener) Accepted() int { return int(l.accepted.Load()) }
@@ -51,7 +94,7 @@ func (l *Listener) Resets() int { return int(l.resets.Load()) }
 func (l *Listener) Open() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.open
+	return len(l.conns)
 }
 
 // Peak returns the largest number of connections that were open at once.
@@ -67,7 +110,7 @@ func (l *Listener) Peak() int {
 func (l *Listener) WaitOpen(ctx context.Context, n int) error {
 	for {
 		l.mu.Lock()
-		open, changed := l.open, l.changed
+		open, changed := len(l.conns), l.changed
 		l.mu.Unlock()
 		if open <= n {
 			return nil
@@ -80,9 +123,9 @@ func (l *Listener) WaitOpen(ctx context.Context, n int) error {
 	}
 }
 
-func (l *Listener) closed() {
+func (l *Listener) closed(c *Conn) {
 	l.mu.Lock()
-	l.open--
+	delete(l.conns, c)
 	close(l.changed)
 	l.changed = make(chan struct{})
 	l.mu.Unlock()
@@ -99,7 +142,7 @@ type Conn struct {
 func (c *Conn) Close() error {
 	err := c.Conn.Close()
 	if c.done.CompareAndSwap(false, true) {
-		c.l.closed()
+		c.l.closed(c)
 	}
 	return err
 }
@@ -108,9 +151,20 @@ func (c *Conn) Close() error {
 // (RST) rather than an orderly end of stream, so a client that is still
 // writing or waiting for an answer sees "connection reset by peer".
 func (c *Conn) Reset() error {
-	if tc, ok := c.Conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0) // unsent data is dropped and RST is sent on close
-	}
+	setLinger0(c.Conn)
 	c.l.resets.Add(1)
 	return c.Close()
+}
+
+// resetConn closes c so that the peer gets a reset.
+func resetConn(c net.Conn) {
+	setLinger0(c)
+	_ = c.Close()
+}
+
+// setLinger0 makes closing c send RST and drop unsent data, over TCP.
+func setLinger0(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
 }
